@@ -1,0 +1,63 @@
+# Ladder — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Machines with pyenv (like ours) need to be told which interpreters uv may find.
+ifneq ($(wildcard $(HOME)/.pyenv/versions/3.13.0),)
+export PYENV_VERSION ?= 3.13.0:3.11.7
+endif
+
+UV := $(shell command -v uv 2>/dev/null || echo var/tools/bin/uv)
+PORT ?= 8000
+BENCH_SCALE ?= 100000
+PYTEST_ARGS ?=
+
+.PHONY: help uv install demo test test-fast lint format bench chromium clean
+
+help:
+	@echo "make demo   install, migrate, load demo data, print a login, start web + worker + mail sink"
+	@echo "make test   install what tests need and run the whole suite"
+	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
+	@echo "make bench  import benchmarks (BENCH_SCALE=$(BENCH_SCALE)) into bench/results/"
+
+# uv is installed from PyPI into var/tools when the machine has none.
+var/tools/bin/uv:
+	python3 -m venv var/tools
+	var/tools/bin/pip install --quiet uv
+
+uv: $(if $(filter var/tools/bin/uv,$(UV)),var/tools/bin/uv,)
+
+install: uv
+	$(UV) sync --frozen
+
+# Browser tests drive the system Chromium; install it where we may.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	    else echo "Chromium is missing: browser tests will be skipped (install the 'chromium' package)"; fi; }
+
+demo: install
+	$(UV) run ladder demo --port $(PORT)
+
+test: install chromium
+	$(UV) run pytest -q -n 2 $(PYTEST_ARGS)
+
+test-fast: install
+	$(UV) run pytest -q -x -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy ladder bench
+	$(UV) run ladder makemigrations --check --dry-run
+
+format: install
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+bench: install
+	$(UV) run python -m bench.run --scale $(BENCH_SCALE)
+
+clean:
+	rm -rf var/ladder.sqlite3* var/test*.sqlite3* var/imports var/exports

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+
+class Command(BaseCommand):
+    help = "Run a worker: queued tasks (imports, exports) and the incremental rollup loop."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--rollup-interval", type=float, default=5.0)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from ladder.activity.rollups import rollups_update
+
+        interval = options["rollup_interval"]
+
+        def rollup_loop() -> None:
+            while True:
+                try:
+                    rollups_update()
+                except Exception as exc:  # keep the loop alive; the next pass retries
+                    self.stderr.write(f"rollups: {exc}")
+                finally:
+                    close_old_connections()
+                time.sleep(interval)
+
+        threading.Thread(target=rollup_loop, name="rollups", daemon=True).start()
+        call_command("db_worker", "--interval", "0.5")
