@@ -6,15 +6,11 @@ from __future__ import annotations
 import pytest
 
 from ladder.core.models import Role, User
-from ladder.core.services import user_create
+from ladder.core.testing import PASSWORD, make_user
 from ladder.people.models import Group, Person
 from ladder.people.services import group_add_person, person_create
 
-PASSWORD = "correct horse battery staple"
-
-
-def make_user(username: str, role: str) -> User:
-    return user_create(username=username, role=role, password=PASSWORD, validate=False)
+__all__ = ["PASSWORD", "make_user"]
 
 
 @pytest.fixture

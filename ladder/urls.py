@@ -5,5 +5,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("imports/", include("ladder.imports.urls")),
+    path("export/", include("ladder.people.urls")),
     path("", include("ladder.web.urls")),
 ]

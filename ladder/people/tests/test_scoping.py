@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from conftest import make_user
+from ladder.core.testing import make_user
 from ladder.core.models import Role
 from ladder.people.models import Group
 from ladder.people.selectors import people_search, person_for, visible_people
