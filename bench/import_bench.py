@@ -104,7 +104,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from ladder.demo.generator import write_people_csv
+    from ladder.demo import write_people_csv
     from ladder.people.models import Person
 
     call_command("migrate", verbosity=0)
@@ -145,7 +145,11 @@ def main() -> None:
         "people_after": Person.objects.count(),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "cases": cases,
-        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "commit": commit,
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

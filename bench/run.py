@@ -37,7 +37,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=100_000, help="people on PostgreSQL")
     parser.add_argument(
-        "--sqlite-scale", type=int, default=None, help="people on SQLite (default: min(scale, 100k))"
+        "--sqlite-scale",
+        type=int,
+        default=None,
+        help="people on SQLite (default: min(scale, 100k))",
     )
     parser.add_argument("--only", choices=["postgres", "sqlite"], default=None)
     args = parser.parse_args()

@@ -24,6 +24,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DATA_DIR = Path(env("LADDER_DATA_DIR", str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)  # whitenoise warns on a missing STATIC_ROOT
 
 DEBUG = env_bool("LADDER_DEBUG", False)
 # The embedded default key is public; `ladder check --deploy` flags it.
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    # `web` comes before allauth so that its templates override allauth's login layout.
+    "ladder.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -50,7 +53,6 @@ INSTALLED_APPS = [
     "ladder.people",
     "ladder.activity",
     "ladder.imports",
-    "ladder.web",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,14 @@ from django.http import HttpRequest
 from ladder.core.models import Role, User
 
 
+def current_user(request: HttpRequest) -> User:
+    """The logged-in user, typed. Views call this behind ``login_required``."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_active:
+        raise PermissionDenied
+    return user
+
+
 def is_staff_user(user: object) -> bool:
     return isinstance(user, User) and user.is_active and user.sees_everyone
 
@@ -33,4 +41,11 @@ class StaffRequiredMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-__all__ = ["Role", "StaffRequiredMixin", "can_import", "is_staff_user", "require"]
+__all__ = [
+    "Role",
+    "StaffRequiredMixin",
+    "can_import",
+    "current_user",
+    "is_staff_user",
+    "require",
+]

@@ -14,7 +14,15 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from ladder.core.models import Role, User
-from ladder.people.models import EmailAddress, Group, Membership, Person, Phone, Tagging
+from ladder.people.models import (
+    Address,
+    EmailAddress,
+    Group,
+    Membership,
+    Person,
+    Phone,
+    Tagging,
+)
 from ladder.people.normalize import InvalidContact, normalise_phone
 
 
@@ -150,6 +158,17 @@ def people_search(
             ),
             Prefetch(
                 "phones", queryset=Phone.objects.filter(is_primary=True), to_attr="primary_phones"
+            ),
+            # The search screen shows city/ZIP and tags: one query each for the whole page.
+            Prefetch(
+                "addresses",
+                queryset=Address.objects.order_by("-is_primary", "id"),
+                to_attr="address_list",
+            ),
+            Prefetch(
+                "taggings",
+                queryset=Tagging.objects.select_related("tag").order_by("tag__name"),
+                to_attr="tag_list",
             ),
         )[: limit + 1]
     )

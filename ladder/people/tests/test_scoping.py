@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
-from ladder.core.testing import make_user
 from ladder.core.models import Role
+from ladder.core.testing import make_user
 from ladder.people.models import Group
 from ladder.people.selectors import people_search, person_for, visible_people
 from ladder.people.services import group_add_person, person_create

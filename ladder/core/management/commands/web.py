@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -27,7 +26,7 @@ class Command(BaseCommand):
             "ladder.wsgi:application",
         ]  # fmt: skip
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ladder.settings"}
-        try:
-            raise SystemExit(subprocess.call(command, env=env))
-        except KeyboardInterrupt:
-            pass
+        self.stdout.flush()
+        # Become granian rather than wait on it, so that a signal sent to `ladder web` (SIGINT or
+        # SIGTERM from `ladder demo` or a supervisor) reaches the server itself and stops it.
+        os.execve(sys.executable, command, env)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from ladder.activity.rollups import rollups_rebuild, rollups_update
+
+
+class Command(BaseCommand):
+    help = (
+        "Activity rollups: `ladder rollups rebuild` recomputes PersonStats and daily metrics "
+        "from the whole log (run it nightly to refresh 30/90/365-day windows); "
+        "`ladder rollups update` folds in new activities until caught up."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("rebuild", help="recompute everything from the activity log")
+        update = sub.add_parser("update", help="fold new activities in, batch by batch")
+        update.add_argument("--batch-size", type=int, default=None)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "update":
+            total = 0
+            while folded := rollups_update(options["batch_size"]):
+                total += folded
+            self.stdout.write(f"Folded {total:,} activities into the rollups.")
+            return
+
+        bars: dict[str, tqdm] = {}
+        # tqdm redraws with carriage returns; Django's wrapper would add a newline to each.
+        stream = getattr(self.stderr, "_out", self.stderr)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar = bars.get(phase)
+            if bar is None:
+                bar = bars[phase] = tqdm(total=total, desc=phase, unit=" ids", file=stream)
+            bar.update(done - bar.n)
+
+        try:
+            result = rollups_rebuild(progress)
+        finally:
+            for bar in bars.values():
+                bar.close()
+        self.stdout.write(
+            f"Rebuilt rollups for {result.people:,} people from {result.activities:,} "
+            f"activities (watermark {result.watermark})."
+        )

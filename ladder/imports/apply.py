@@ -1,0 +1,363 @@
+"""Applying one batch of staged rows: set-based INSERT … SELECT / UPDATE … FROM statements, in
+one transaction with the ``ImportBatch`` row that records it as applied.
+
+Rows that add nothing (``unchanged``) are skipped entirely. Every row this writes carries the
+job's id in ``import_job_id`` so that undo can find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from ladder.activity.catalogue import info
+from ladder.imports import matching
+from ladder.imports.matching import IN_SPAN, NAME_FIELDS, Span
+from ladder.imports.models import ImportJob
+from ladder.imports.sql import (
+    T,
+    json_contains,
+    json_merge,
+    jsonb,
+    now_param,
+    run,
+    sha256_hex,
+    suppressed,
+)
+
+# Rows that write something. 'unchanged' rows add nothing by definition.
+WRITING = "r.status IN ('new', 'duplicate', 'update') AND r.person_id IS NOT NULL"
+DETAIL_FIELDS = ("employer", "occupation", "source")
+PHONE_KINDS = (("phone_mobile", "mobile", 1), ("phone_other", "other", 2),
+               ("phone_home", "home", 3), ("phone_work", "work", 4))  # fmt: skip
+
+# Tests set this to simulate a process killed part-way through a batch.
+before_commit_hook: Callable[[ImportJob, int], None] | None = None
+
+
+@dataclass
+class BatchContext:
+    job: ImportJob
+    span: Span
+    any_suppressions: bool
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            **self.span.params,
+            "now": now_param(),
+            "actor": self.job.created_by_id,
+            "source": self.job.source_label,
+            "person_source": f"{self.job.source_label}: {self.job.original_name}"[:200],
+            "country": settings.LADDER_PHONE_REGION,
+        }
+
+
+def apply_batch(ctx: BatchContext) -> int:
+    """Everything for one batch; returns the number of people created. Call inside a
+    transaction."""
+    span, kind = ctx.span, ctx.job.kind
+    _reset(ctx)
+    matching.match_existing(span, leaders_only=True)
+    matching.follow_leaders(span)
+    matching.classify(span, kind=kind, any_suppressions=ctx.any_suppressions)
+    _update_people(ctx)
+    created = _create_people(ctx)
+    matching.follow_leaders(span)
+    _emails(ctx)
+    _phones(ctx)
+    _addresses(ctx)
+    _external_ids(ctx)
+    _tags(ctx)
+    _memberships(ctx)
+    _consent(ctx)
+    if kind == "activities":
+        _activities(ctx)
+    return created
+
+
+def _reset(ctx: BatchContext) -> None:
+    """Forget the dry run's verdicts for this batch: people may have changed since, or been
+    deleted. Matching runs again from what the database holds now."""
+    run(
+        f"""UPDATE {T["row"]} AS r SET status = 'ok',
+            person_id = CASE WHEN EXISTS (SELECT 1 FROM {T["person"]} AS p
+                                          WHERE p.id = r.person_id) THEN r.person_id END
+        WHERE {IN_SPAN} AND r.status IN ('update', 'unchanged')""",
+        ctx.span.params,
+    )
+
+
+def _changed(field: str) -> str:
+    if field == "birthdate":
+        return "(r.birthdate IS NOT NULL AND (p.birthdate IS NULL OR p.birthdate <> r.birthdate))"
+    if field == "custom":
+        return f"(r.custom IS NOT NULL AND NOT {json_contains('p.custom_fields', 'r.custom')})"
+    return f"(r.{field} IS NOT NULL AND lower(r.{field}) <> lower(p.{field}))"
+
+
+def _update_people(ctx: BatchContext) -> None:
+    """Overwrite a matched person's fields where the file has a different non-empty value,
+    keeping the old values on the staged row for undo."""
+    leaders = f"{IN_SPAN} AND r.status = 'update' AND r.canonical_row = r.row_number"
+    text_fields = (*NAME_FIELDS, *DETAIL_FIELDS)
+    keep = ", ".join(
+        [f"prev_{f} = CASE WHEN {_changed(f)} THEN p.{f} END" for f in text_fields]
+        + [
+            f"prev_birthdate = CASE WHEN {_changed('birthdate')} "
+            "THEN COALESCE(CAST(p.birthdate AS text), '') END",
+            f"prev_custom = CASE WHEN {_changed('custom')} THEN CAST(p.custom_fields AS text) END",
+        ]
+    )
+    run(
+        f"UPDATE {T['row']} AS r SET {keep} FROM {T['person']} AS p "
+        f"WHERE {leaders} AND p.id = r.person_id",
+        ctx.params,
+    )
+
+    def new(field: str) -> str:
+        return f"CASE WHEN r.prev_{field} IS NOT NULL THEN r.{field} ELSE p.{field} END"
+
+    sets = ", ".join(
+        [f"{f} = {new(f)}" for f in text_fields]
+        + [
+            f"birthdate = {new('birthdate')}",
+            "custom_fields = CASE WHEN r.prev_custom IS NOT NULL "
+            f"THEN {json_merge('p.custom_fields', 'r.custom')} ELSE p.custom_fields END",
+            f"sort_name = lower(trim({new('last_name')} || ' ' || {new('first_name')}))",
+            "updated_at = %(now)s",
+        ]
+    )
+    any_prev = " OR ".join(f"r.prev_{f} IS NOT NULL" for f in (*text_fields, "birthdate", "custom"))
+    run(
+        f"UPDATE {T['person']} AS p SET {sets} FROM {T['row']} AS r "
+        f"WHERE {leaders} AND p.id = r.person_id AND ({any_prev})",
+        ctx.params,
+    )
+
+
+def _create_people(ctx: BatchContext) -> int:
+    """One person per unmatched group leader; import_job_id + import_row let the next
+    statement find the ids it inserted."""
+    text = ", ".join(f"COALESCE(r.{f}, '')" for f in (*NAME_FIELDS, "employer", "occupation"))
+    created = run(
+        f"""INSERT INTO {T["person"]} (first_name, middle_name, last_name, suffix, employer,
+            occupation, sort_name, birthdate, languages, custom_fields, source, home_group_id,
+            import_job_id, import_row, created_at, updated_at)
+        SELECT {text},
+            lower(trim(COALESCE(r.last_name, '') || ' ' || COALESCE(r.first_name, ''))),
+            r.birthdate, '', {jsonb("COALESCE(r.custom, '{}')")},
+            COALESCE(r.source, %(person_source)s),
+            (SELECT g.id FROM {T["group"]} AS g WHERE g.id = r.group_id),
+            r.job_id, r.row_number, %(now)s, %(now)s
+        FROM {T["row"]} AS r
+        WHERE {IN_SPAN} AND r.status = 'ok' AND r.person_id IS NULL
+          AND r.canonical_row = r.row_number
+        ORDER BY r.row_number""",
+        ctx.params,
+    )
+    if created:
+        run(
+            f"""UPDATE {T["row"]} AS r SET person_id = p.id, status = 'new'
+            FROM {T["person"]} AS p
+            WHERE {IN_SPAN} AND r.status = 'ok' AND r.person_id IS NULL
+              AND r.canonical_row = r.row_number
+              AND p.import_job_id = %(job)s AND p.import_row = r.row_number""",
+            ctx.params,
+        )
+    return created
+
+
+def _emails(ctx: BatchContext) -> None:
+    supp = suppressed("email", "s.email", any_suppressions=ctx.any_suppressions)
+    run(
+        f"""INSERT INTO {T["email"]} (person_id, address, is_primary, status, subscription,
+            import_job_id, created_at)
+        SELECT s.person_id, s.email,
+            (s.rn = 1 AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e2
+                                      WHERE e2.person_id = s.person_id)),
+            'active', CASE WHEN {supp} THEN 'unsubscribed' ELSE 'unknown' END,
+            %(job)s, %(now)s
+        FROM (SELECT r.person_id, r.email,
+                     ROW_NUMBER() OVER (PARTITION BY r.person_id ORDER BY r.row_number) AS rn
+              FROM {T["row"]} AS r
+              WHERE {IN_SPAN} AND {WRITING} AND r.email IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email)) AS s
+        WHERE TRUE
+        ON CONFLICT DO NOTHING""",
+        ctx.params,
+    )
+
+
+def _phones(ctx: BatchContext) -> None:
+    sms = suppressed("sms", "s.number", any_suppressions=ctx.any_suppressions)
+    dnc = suppressed("phone", "s.number", any_suppressions=ctx.any_suppressions)
+    each = " UNION ALL ".join(
+        f"""SELECT r.person_id, r.row_number, r.{column} AS number, '{kind}' AS kind,
+                   {order} AS ord
+            FROM {T["row"]} AS r WHERE {IN_SPAN} AND {WRITING} AND r.{column} IS NOT NULL"""
+        for column, kind, order in PHONE_KINDS
+    )
+    run(
+        f"""INSERT INTO {T["phone"]} (person_id, number, kind, do_not_call, is_primary, status,
+            sms_subscription, import_job_id, created_at)
+        SELECT s.person_id, s.number, s.kind, {dnc},
+            (s.rn = 1 AND NOT EXISTS (SELECT 1 FROM {T["phone"]} AS p2
+                                      WHERE p2.person_id = s.person_id)),
+            'active', CASE WHEN {sms} THEN 'unsubscribed' ELSE 'unknown' END,
+            %(job)s, %(now)s
+        FROM (SELECT u.person_id, u.number, u.kind,
+                     ROW_NUMBER() OVER (PARTITION BY u.person_id ORDER BY u.row_number, u.ord)
+                       AS rn
+              FROM ({each}) AS u
+              WHERE NOT EXISTS (SELECT 1 FROM {T["phone"]} AS ph
+                                WHERE ph.person_id = u.person_id AND ph.number = u.number)) AS s
+        WHERE TRUE
+        ON CONFLICT DO NOTHING""",
+        ctx.params,
+    )
+
+
+ADDRESS_FIELDS = ("line1", "line2", "locality", "region", "postal_code", "county",
+                  "congressional_district", "state_upper_district", "state_lower_district",
+                  "precinct")  # fmt: skip
+
+
+def _addresses(ctx: BatchContext) -> None:
+    fields = ", ".join(ADDRESS_FIELDS)
+    values = ", ".join(f"COALESCE(s.{f}, '')" for f in ADDRESS_FIELDS)
+    run(
+        f"""INSERT INTO {T["address"]} ({fields}, country, person_id, is_primary, status,
+            import_job_id, created_at)
+        SELECT {values}, COALESCE(s.country, %(country)s), s.person_id,
+            (s.rn = 1 AND NOT EXISTS (SELECT 1 FROM {T["address"]} AS a2
+                                      WHERE a2.person_id = s.person_id)),
+            'active', %(job)s, %(now)s
+        FROM (SELECT d.*, ROW_NUMBER() OVER (PARTITION BY d.person_id ORDER BY d.row_number)
+                       AS rn
+              FROM (SELECT r.*, ROW_NUMBER() OVER (
+                             PARTITION BY r.person_id, lower(COALESCE(r.line1, '')),
+                               COALESCE(r.postal_code, ''), lower(COALESCE(r.locality, ''))
+                             ORDER BY r.row_number) AS same
+                    FROM {T["row"]} AS r
+                    WHERE {IN_SPAN} AND {WRITING}
+                      AND (r.line1 IS NOT NULL OR r.postal_code IS NOT NULL
+                           OR r.locality IS NOT NULL)
+                      AND NOT EXISTS ({matching.same_address("r")})) AS d
+              WHERE d.same = 1) AS s
+        WHERE TRUE""",
+        ctx.params,
+    )
+
+
+def _external_ids(ctx: BatchContext) -> None:
+    run(
+        f"""INSERT INTO {T["extid"]} (person_id, system, value, import_job_id, created_at)
+        SELECT r.person_id, x.system, x.value, %(job)s, %(now)s
+        FROM {T["iext"]} AS x JOIN {T["row"]} AS r
+          ON r.job_id = x.job_id AND r.row_number = x.row_number
+        WHERE x.job_id = %(job)s AND x.row_number BETWEEN %(lo)s AND %(hi)s AND {WRITING}
+        ON CONFLICT DO NOTHING""",
+        ctx.params,
+    )
+
+
+def _tags(ctx: BatchContext) -> None:
+    run(
+        f"""INSERT INTO {T["tag"]} (name, created_at)
+        SELECT MIN(t.name), %(now)s FROM {T["itag"]} AS t
+        WHERE t.job_id = %(job)s AND t.row_number BETWEEN %(lo)s AND %(hi)s
+          AND NOT EXISTS (SELECT 1 FROM {T["tag"]} AS tt WHERE lower(tt.name) = lower(t.name))
+        GROUP BY lower(t.name)
+        ON CONFLICT DO NOTHING""",
+        ctx.params,
+    )
+    run(
+        f"""INSERT INTO {T["tagging"]} (person_id, tag_id, import_job_id, created_at)
+        SELECT DISTINCT r.person_id, tt.id, %(job)s, %(now)s
+        FROM {T["itag"]} AS t
+          JOIN {T["row"]} AS r ON r.job_id = t.job_id AND r.row_number = t.row_number
+          JOIN {T["tag"]} AS tt ON lower(tt.name) = lower(t.name)
+        WHERE t.job_id = %(job)s AND t.row_number BETWEEN %(lo)s AND %(hi)s AND {WRITING}
+        ON CONFLICT DO NOTHING""",
+        ctx.params,
+    )
+
+
+def _memberships(ctx: BatchContext) -> None:
+    run(
+        f"""INSERT INTO {T["membership"]} (person_id, group_id, import_job_id, joined_at)
+        SELECT DISTINCT r.person_id, g.id, %(job)s, %(now)s
+        FROM {T["row"]} AS r JOIN {T["group"]} AS g ON g.id = r.group_id
+        WHERE {IN_SPAN} AND {WRITING}
+        ON CONFLICT DO NOTHING""",
+        ctx.params,
+    )
+
+
+def _consent(ctx: BatchContext) -> None:
+    """Mapped consent columns, by the rules of `ladder.people.services.consent_record`: an
+    opt-in applies only where nothing has been said yet and the address is not suppressed; an
+    opt-out always applies and suppresses the address. Nothing is written twice."""
+    channels = (
+        ("email", T["email"], "subscription", "c.address",
+         "c.address IN (SELECT r.email FROM {row} AS r WHERE {span} AND {writing}"
+         " AND r.email_consent = '{status}')"),
+        ("sms", T["phone"], "sms_subscription", "c.number",
+         "EXISTS (SELECT 1 FROM {row} AS r WHERE {span} AND {writing}"
+         " AND r.sms_consent = '{status}' AND r.person_id = c.person_id"
+         " AND COALESCE(r.phone_mobile, r.phone_other) = c.number)"),
+    )  # fmt: skip
+    for channel, table, field, point, chosen in channels:
+        for status, allowed, value in (
+            ("opt_in", "c.{field} = 'unknown' AND NOT {supp}", "subscribed"),
+            ("opt_out", "c.{field} <> 'unsubscribed'", "unsubscribed"),
+        ):
+            supp = suppressed(channel, point, any_suppressions=ctx.any_suppressions)
+            where = (
+                chosen.format(row=T["row"], span=IN_SPAN, writing=WRITING, status=status)
+                + " AND "
+                + allowed.format(field=field, supp=supp)
+            )
+            run(
+                f"""INSERT INTO {T["consent"]} (person_id, channel, contact_point, status, source,
+                    wording, by_person, occurred_at, actor_id, import_job_id, created_at)
+                SELECT c.person_id, '{channel}', {point}, '{status}', %(source)s, '', FALSE,
+                    %(now)s, %(actor)s, %(job)s, %(now)s
+                FROM {table} AS c WHERE {where}""",
+                ctx.params,
+            )
+            run(f"UPDATE {table} AS c SET {field} = '{value}' WHERE {where}", ctx.params)
+            if status == "opt_out":
+                optouts = chosen.format(row=T["row"], span=IN_SPAN, writing=WRITING,
+                                        status=status)  # fmt: skip
+                run(
+                    f"""INSERT INTO {T["suppression"]} (channel, address_hash, reason, created_at)
+                    SELECT DISTINCT '{channel}', {sha256_hex(channel, point)},
+                        'opt-out: ' || %(source)s, %(now)s
+                    FROM {table} AS c WHERE {optouts}
+                    ON CONFLICT DO NOTHING""",
+                    ctx.params,
+                )
+
+
+def _activities(ctx: BatchContext) -> None:
+    meta = info(ctx.job.activity_type)
+    run(
+        f"""INSERT INTO {T["activity"]} (person_id, type, occurred_at, channel, direction,
+            source, object_type, amount, result, payload, idempotency_key, import_job_id,
+            created_at)
+        SELECT r.person_id, %(type)s, r.occurred_at, %(channel)s, %(direction)s,
+            COALESCE(r.activity_source, ''), '', r.amount, COALESCE(r.result, ''),
+            {jsonb("COALESCE(r.payload, '{}')")}, r.activity_key, %(job)s, %(now)s
+        FROM {T["row"]} AS r
+        WHERE {IN_SPAN} AND {WRITING} AND r.activity_key IS NOT NULL
+          AND r.occurred_at IS NOT NULL
+        ON CONFLICT DO NOTHING""",
+        {**ctx.params, "type": ctx.job.activity_type, "channel": meta.channel,
+         "direction": meta.direction},  # fmt: skip
+    )
+

@@ -1,0 +1,230 @@
+"""Finding the people a file is about — set-based SQL over the staging table.
+
+* **Duplicates in the file**: rows that share an email, phone or external id form one group,
+  led by its first row (``canonical_row``). Groups are found by label propagation: each key
+  pulls its rows down to the smallest label, repeated until nothing moves (usually one pass).
+* **Existing people**: external id first, then email, then phone — a phone only when exactly one
+  person has it.
+* **Classification**: a matched row is ``update`` when it adds anything (a name that differs, a
+  new email, phone, address, tag, id, group, custom value, consent change or activity) and
+  ``unchanged`` otherwise.
+
+Every statement takes a row range so that apply can re-run matching for one batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ladder.imports.sql import T, json_contains, run, suppressed
+
+NAME_FIELDS = ("first_name", "middle_name", "last_name", "suffix")
+TEXT_FIELDS = (*NAME_FIELDS, "employer", "occupation", "source")
+PHONE_FIELDS = ("phone_mobile", "phone_other", "phone_home", "phone_work")
+MAX_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class Span:
+    """The rows one statement works on: a job and a row-number range (inclusive)."""
+
+    job: int
+    lo: int = 0
+    hi: int = 2_147_483_647
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"job": self.job, "lo": self.lo, "hi": self.hi}
+
+
+IN_SPAN = "r.job_id = %(job)s AND r.row_number BETWEEN %(lo)s AND %(hi)s"
+
+
+def group_duplicates(job: int) -> None:
+    """Give every row of one person in the file the row number of the first such row."""
+    p = {"job": job}
+    row = T["row"]
+    for _ in range(MAX_ROUNDS):
+        moved = 0
+        for key in ("email", "match_phone"):
+            moved += run(
+                f"""UPDATE {row} AS r SET canonical_row = m.c
+                FROM (SELECT {key} AS k, MIN(canonical_row) AS c FROM {row}
+                      WHERE job_id = %(job)s AND status = 'ok' AND {key} IS NOT NULL
+                      GROUP BY {key} HAVING COUNT(*) > 1) AS m
+                WHERE r.job_id = %(job)s AND r.status = 'ok' AND r.{key} = m.k
+                  AND r.canonical_row > m.c""",
+                p,
+            )
+        moved += run(
+            f"""UPDATE {row} AS r SET canonical_row = m.c
+            FROM {T["iext"]} AS x,
+                 (SELECT x2.system, x2.value, MIN(r2.canonical_row) AS c
+                  FROM {T["iext"]} AS x2 JOIN {row} AS r2
+                    ON r2.job_id = x2.job_id AND r2.row_number = x2.row_number
+                  WHERE x2.job_id = %(job)s AND r2.status = 'ok'
+                  GROUP BY x2.system, x2.value HAVING COUNT(DISTINCT x2.row_number) > 1) AS m
+            WHERE x.job_id = %(job)s AND x.system = m.system AND x.value = m.value
+              AND r.job_id = %(job)s AND r.row_number = x.row_number AND r.status = 'ok'
+              AND r.canonical_row > m.c""",
+            p,
+        )
+        if not moved:
+            return
+        # Follow chains (row 9 → row 5 → row 2) so every row points at its group's first row.
+        run(
+            f"""UPDATE {row} AS r SET canonical_row = c.canonical_row FROM {row} AS c
+            WHERE r.job_id = %(job)s AND r.canonical_row <> r.row_number
+              AND c.job_id = %(job)s AND c.row_number = r.canonical_row
+              AND c.canonical_row < r.canonical_row""",
+            p,
+        )
+
+
+def match_existing(span: Span, *, leaders_only: bool = False) -> None:
+    """Set person_id on unmatched rows from external ids, then emails, then phones."""
+    row = T["row"]
+    only = " AND r.canonical_row = r.row_number" if leaders_only else ""
+    pending = f"{IN_SPAN} AND r.person_id IS NULL AND r.status = 'ok'{only}"
+    run(
+        f"""UPDATE {row} AS r SET person_id = m.person_id
+        FROM (SELECT x.row_number, MIN(e.person_id) AS person_id
+              FROM {T["iext"]} AS x JOIN {T["extid"]} AS e
+                ON e.system = x.system AND e.value = x.value
+              WHERE x.job_id = %(job)s AND x.row_number BETWEEN %(lo)s AND %(hi)s
+              GROUP BY x.row_number) AS m
+        WHERE {pending} AND r.row_number = m.row_number""",
+        span.params,
+    )
+    run(
+        f"""UPDATE {row} AS r SET person_id = e.person_id FROM {T["email"]} AS e
+        WHERE {pending} AND r.email IS NOT NULL AND e.address = r.email""",
+        span.params,
+    )
+    run(
+        f"""UPDATE {row} AS r SET person_id = m.person_id
+        FROM (SELECT ph.number, MIN(ph.person_id) AS person_id FROM {T["phone"]} AS ph
+              WHERE ph.number IN (SELECT r.match_phone FROM {row} AS r
+                                  WHERE {pending} AND r.match_phone IS NOT NULL)
+              GROUP BY ph.number HAVING COUNT(DISTINCT ph.person_id) = 1) AS m
+        WHERE {pending} AND r.match_phone = m.number""",
+        span.params,
+    )
+
+
+def spread_matches(job: int) -> None:
+    """After matching the whole file: unmatched rows of a group take the person of the group's
+    first matched row, and each person's rows are led by that person's first row."""
+    row = T["row"]
+    p = {"job": job}
+    run(
+        f"""UPDATE {row} AS r SET person_id = g.person_id
+        FROM (SELECT canonical_row, person_id,
+                     ROW_NUMBER() OVER (PARTITION BY canonical_row ORDER BY row_number) AS rn
+              FROM {row} WHERE job_id = %(job)s AND status = 'ok' AND person_id IS NOT NULL) AS g
+        WHERE g.rn = 1 AND r.job_id = %(job)s AND r.status = 'ok' AND r.person_id IS NULL
+          AND r.canonical_row = g.canonical_row""",
+        p,
+    )
+    run(
+        f"""UPDATE {row} AS r SET canonical_row = m.c
+        FROM (SELECT person_id, MIN(row_number) AS c FROM {row}
+              WHERE job_id = %(job)s AND status = 'ok' AND person_id IS NOT NULL
+              GROUP BY person_id) AS m
+        WHERE r.job_id = %(job)s AND r.status = 'ok' AND r.person_id = m.person_id
+          AND r.canonical_row <> m.c""",
+        p,
+    )
+
+
+def follow_leaders(span: Span) -> None:
+    """Unmatched rows in the span take their group leader's person (already matched, or
+    created by an earlier batch). Rows of a person this import created are duplicates."""
+    row = T["row"]
+    run(
+        f"""UPDATE {row} AS r SET person_id = c.person_id,
+            status = CASE WHEN c.status IN ('new', 'duplicate') THEN 'duplicate' ELSE r.status END
+        FROM {row} AS c
+        WHERE {IN_SPAN} AND r.person_id IS NULL AND r.status = 'ok'
+          AND r.canonical_row <> r.row_number
+          AND c.job_id = %(job)s AND c.row_number = r.canonical_row AND c.person_id IS NOT NULL""",
+        span.params,
+    )
+
+
+def _adds_something(job_kind: str, *, any_suppressions: bool) -> str:
+    """SQL true when matched row r would change person p."""
+    field_changes = " OR ".join(
+        [f"(r.{f} IS NOT NULL AND lower(r.{f}) <> lower(p.{f}))" for f in TEXT_FIELDS]
+        + [
+            "(r.birthdate IS NOT NULL AND (p.birthdate IS NULL OR p.birthdate <> r.birthdate))",
+            f"(r.custom IS NOT NULL AND NOT {json_contains('p.custom_fields', 'r.custom')})",
+        ]
+    )
+    phones = " OR ".join(
+        f"""(r.{f} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["phone"]} AS ph
+             WHERE ph.person_id = r.person_id AND ph.number = r.{f}))"""
+        for f in PHONE_FIELDS
+    )
+    sms_phone = "COALESCE(r.phone_mobile, r.phone_other)"
+    email_supp = suppressed("email", "r.email", any_suppressions=any_suppressions)
+    sms_supp = suppressed("sms", sms_phone, any_suppressions=any_suppressions)
+    parts = [
+        f"(r.canonical_row = r.row_number AND ({field_changes}))",
+        f"""(r.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e
+             WHERE e.address = r.email))""",
+        phones,
+        f"""((r.line1 IS NOT NULL OR r.postal_code IS NOT NULL OR r.locality IS NOT NULL)
+             AND NOT EXISTS ({same_address("r")}))""",
+        f"""EXISTS (SELECT 1 FROM {T["itag"]} AS t WHERE t.job_id = r.job_id
+             AND t.row_number = r.row_number AND NOT EXISTS (
+               SELECT 1 FROM {T["tagging"]} AS tg JOIN {T["tag"]} AS tt ON tt.id = tg.tag_id
+               WHERE tg.person_id = r.person_id AND lower(tt.name) = lower(t.name)))""",
+        f"""EXISTS (SELECT 1 FROM {T["iext"]} AS x WHERE x.job_id = r.job_id
+             AND x.row_number = r.row_number AND NOT EXISTS (
+               SELECT 1 FROM {T["extid"]} AS e WHERE e.system = x.system AND e.value = x.value))""",
+        f"""(r.group_id IS NOT NULL
+             AND EXISTS (SELECT 1 FROM {T["group"]} AS g WHERE g.id = r.group_id)
+             AND NOT EXISTS (SELECT 1 FROM {T["membership"]} AS m
+                             WHERE m.person_id = r.person_id AND m.group_id = r.group_id))""",
+        f"""(r.email_consent = 'opt_in' AND NOT {email_supp} AND EXISTS (
+               SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email
+               AND e.subscription = 'unknown'))""",
+        f"""(r.email_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["email"]} AS e
+             WHERE e.address = r.email AND e.subscription <> 'unsubscribed'))""",
+        f"""(r.sms_consent = 'opt_in' AND NOT {sms_supp} AND EXISTS (
+               SELECT 1 FROM {T["phone"]} AS ph WHERE ph.person_id = r.person_id
+               AND ph.number = {sms_phone} AND ph.sms_subscription = 'unknown'))""",
+        f"""(r.sms_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["phone"]} AS ph
+             WHERE ph.person_id = r.person_id AND ph.number = {sms_phone}
+             AND ph.sms_subscription <> 'unsubscribed'))""",
+    ]
+    if job_kind == "activities":
+        parts.append(
+            f"""(r.activity_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["activity"]} AS a
+                 WHERE a.idempotency_key = r.activity_key))"""
+        )
+    return " OR ".join(parts)
+
+
+def same_address(alias: str) -> str:
+    """A subquery finding an address of the person equal to the staged one, comparing only the
+    parts the file has (a ZIP alone matches any address in that ZIP)."""
+    a = alias
+    return f"""SELECT 1 FROM {T["address"]} AS ad WHERE ad.person_id = {a}.person_id
+        AND ({a}.line1 IS NULL OR lower(ad.line1) = lower({a}.line1))
+        AND ({a}.postal_code IS NULL OR ad.postal_code = {a}.postal_code)
+        AND ({a}.locality IS NULL OR lower(ad.locality) = lower({a}.locality))"""
+
+
+def classify(span: Span, *, kind: str, any_suppressions: bool) -> None:
+    """Mark matched, still-pending rows of the span as ``update`` or ``unchanged``."""
+    adds = _adds_something(kind, any_suppressions=any_suppressions)
+    run(
+        f"""UPDATE {T["row"]} AS r
+        SET status = CASE WHEN ({adds}) THEN 'update' ELSE 'unchanged' END
+        FROM {T["person"]} AS p
+        WHERE {IN_SPAN} AND r.status = 'ok' AND r.person_id IS NOT NULL AND p.id = r.person_id""",
+        span.params,
+    )

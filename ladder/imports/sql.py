@@ -1,0 +1,135 @@
+"""Small pieces of vendor-specific SQL shared by matching, apply and undo.
+
+Everything else in the import SQL is written once for both SQLite (≥ 3.33: UPDATE … FROM,
+window functions, ON CONFLICT) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from ladder.activity.models import Activity
+from ladder.imports.models import ImportExternalId, ImportIssue, ImportRow, ImportTag
+from ladder.people.models import (
+    Address,
+    ConsentEvent,
+    EmailAddress,
+    ExternalId,
+    Group,
+    Membership,
+    Person,
+    Phone,
+    Suppression,
+    Tag,
+    Tagging,
+)
+
+# Table names, for f-string SQL. They come from model metadata, never from input.
+T = {
+    "row": ImportRow._meta.db_table,
+    "itag": ImportTag._meta.db_table,
+    "iext": ImportExternalId._meta.db_table,
+    "issue": ImportIssue._meta.db_table,
+    "person": Person._meta.db_table,
+    "email": EmailAddress._meta.db_table,
+    "phone": Phone._meta.db_table,
+    "address": Address._meta.db_table,
+    "extid": ExternalId._meta.db_table,
+    "tag": Tag._meta.db_table,
+    "tagging": Tagging._meta.db_table,
+    "group": Group._meta.db_table,
+    "membership": Membership._meta.db_table,
+    "consent": ConsentEvent._meta.db_table,
+    "suppression": Suppression._meta.db_table,
+    "activity": Activity._meta.db_table,
+}
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def run(sql: str, params: dict[str, Any] | None = None) -> int:
+    """Execute one statement; the number of rows it touched."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or {})
+        return max(cursor.rowcount, 0)
+
+
+def fetch(sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or {})
+        return list(cursor.fetchall())
+
+
+def now_param() -> Any:
+    """The current time as a parameter the vendor stores like Django does."""
+    return db_datetime(timezone.now())
+
+
+def db_datetime(value: dt.datetime) -> Any:
+    if is_postgres():
+        return value
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def jsonb(expr: str) -> str:
+    """A JSON text expression as the type Django's JSONField uses on this database."""
+    return f"CAST({expr} AS jsonb)" if is_postgres() else expr
+
+
+def json_merge(target: str, patch: str) -> str:
+    """``target`` with the keys of the JSON text ``patch`` set (custom fields)."""
+    return f"({target} || CAST({patch} AS jsonb))" if is_postgres() else f"json_patch({target}, {patch})"
+
+
+def json_contains(target: str, patch: str) -> str:
+    """True when every key of the JSON text ``patch`` already has that value in ``target``."""
+    if is_postgres():
+        return f"({target} @> CAST({patch} AS jsonb))"
+    return (
+        f"NOT EXISTS (SELECT 1 FROM json_each({patch}) AS j WHERE "
+        f"json_extract({target}, '$.\"' || j.key || '\"') IS NOT j.value)"
+    )
+
+
+def date_from_text(expr: str) -> str:
+    return f"CAST({expr} AS date)" if is_postgres() else expr
+
+
+def sha256_hex(channel: str, expr: str) -> str:
+    """SQL for `ladder.people.normalize.address_hash(channel, <expr>)`."""
+    assert channel.isalpha()
+    if is_postgres():
+        return f"encode(sha256(convert_to('{channel}:' || {expr}, 'UTF8')), 'hex')"
+    return f"ladder_sha256('{channel}:' || {expr})"
+
+
+def _sha256(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def prepare_connection() -> None:
+    """SQLite has no sha256(); give this connection one (PostgreSQL has it built in)."""
+    if is_postgres():
+        return
+    connection.ensure_connection()
+    connection.connection.create_function("ladder_sha256", 1, _sha256, deterministic=True)
+
+
+def suppressed(channel: str, expr: str, *, any_suppressions: bool) -> str:
+    """SQL true when the address in ``expr`` is on the suppression list for ``channel``.
+
+    Skipped (FALSE) when the list is empty, which spares a hash per row on most imports.
+    """
+    if not any_suppressions:
+        return "FALSE"
+    return (
+        f"EXISTS (SELECT 1 FROM {T['suppression']} AS sup WHERE sup.channel = '{channel}' "
+        f"AND sup.address_hash = {sha256_hex(channel, expr)})"
+    )
