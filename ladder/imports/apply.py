@@ -15,11 +15,12 @@ from django.conf import settings
 
 from ladder.activity.catalogue import info
 from ladder.imports import matching
-from ladder.imports.matching import IN_SPAN, NAME_FIELDS, Span
+from ladder.imports.matching import IN_SPAN, NAME_FIELDS, Features, Span
 from ladder.imports.models import ImportJob
 from ladder.imports.sql import (
     T,
     json_contains,
+    json_items,
     json_merge,
     jsonb,
     now_param,
@@ -42,6 +43,7 @@ before_commit_hook: Callable[[ImportJob, int], None] | None = None
 class BatchContext:
     job: ImportJob
     span: Span
+    features: Features
     any_suppressions: bool
 
     @property
@@ -59,23 +61,23 @@ class BatchContext:
 def apply_batch(ctx: BatchContext) -> int:
     """Everything for one batch; returns the number of people created. Call inside a
     transaction."""
-    span, kind = ctx.span, ctx.job.kind
+    span, f = ctx.span, ctx.features
     _reset(ctx)
     matching.match_existing(span, leaders_only=True)
     matching.follow_leaders(span)
-    matching.classify(span, kind=kind, any_suppressions=ctx.any_suppressions)
-    _update_people(ctx)
+    matching.classify(span, f, any_suppressions=ctx.any_suppressions)
+    if f.text_fields or f.birthdate or f.custom:
+        _update_people(ctx)
     created = _create_people(ctx)
     matching.follow_leaders(span)
-    _emails(ctx)
-    _phones(ctx)
-    _addresses(ctx)
-    _external_ids(ctx)
-    _tags(ctx)
-    _memberships(ctx)
-    _consent(ctx)
-    if kind == "activities":
-        _activities(ctx)
+    steps = [
+        (f.email, _emails), (bool(f.phones), _phones), (f.address, _addresses),
+        (f.external, _external_ids), (f.tags, _tags), (f.group, _memberships),
+        (f.email_consent or f.sms_consent, _consent), (f.activities, _activities),
+    ]  # fmt: skip
+    for wanted, step in steps:
+        if wanted:
+            step(ctx)
     return created
 
 
@@ -102,39 +104,51 @@ def _changed(field: str) -> str:
 def _update_people(ctx: BatchContext) -> None:
     """Overwrite a matched person's fields where the file has a different non-empty value,
     keeping the old values on the staged row for undo."""
+    f = ctx.features
     leaders = f"{IN_SPAN} AND r.status = 'update' AND r.canonical_row = r.row_number"
-    text_fields = (*NAME_FIELDS, *DETAIL_FIELDS)
-    keep = ", ".join(
-        [f"prev_{f} = CASE WHEN {_changed(f)} THEN p.{f} END" for f in text_fields]
-        + [
+    keep = [f"prev_{x} = CASE WHEN {_changed(x)} THEN p.{x} END" for x in f.text_fields]
+    if f.birthdate:
+        keep.append(
             f"prev_birthdate = CASE WHEN {_changed('birthdate')} "
-            "THEN COALESCE(CAST(p.birthdate AS text), '') END",
-            f"prev_custom = CASE WHEN {_changed('custom')} THEN CAST(p.custom_fields AS text) END",
-        ]
-    )
+            "THEN COALESCE(CAST(p.birthdate AS text), '') END"
+        )
+    if f.custom:
+        keep.append(
+            f"prev_custom = CASE WHEN {_changed('custom')} THEN CAST(p.custom_fields AS text) END"
+        )
     run(
-        f"UPDATE {T['row']} AS r SET {keep} FROM {T['person']} AS p "
+        f"UPDATE {T['row']} AS r SET {', '.join(keep)} FROM {T['person']} AS p "
         f"WHERE {leaders} AND p.id = r.person_id",
         ctx.params,
     )
 
     def new(field: str) -> str:
+        if field not in f.text_fields:
+            return f"p.{field}"
         return f"CASE WHEN r.prev_{field} IS NOT NULL THEN r.{field} ELSE p.{field} END"
 
-    sets = ", ".join(
-        [f"{f} = {new(f)}" for f in text_fields]
-        + [
-            f"birthdate = {new('birthdate')}",
+    sets = [f"{x} = {new(x)}" for x in f.text_fields]
+    if f.birthdate:
+        sets.append(
+            "birthdate = CASE WHEN r.prev_birthdate IS NOT NULL THEN r.birthdate "
+            "ELSE p.birthdate END"
+        )
+    if f.custom:
+        sets.append(
             "custom_fields = CASE WHEN r.prev_custom IS NOT NULL "
-            f"THEN {json_merge('p.custom_fields', 'r.custom')} ELSE p.custom_fields END",
-            f"sort_name = lower(trim({new('last_name')} || ' ' || {new('first_name')}))",
-            "updated_at = %(now)s",
-        ]
-    )
-    any_prev = " OR ".join(f"r.prev_{f} IS NOT NULL" for f in (*text_fields, "birthdate", "custom"))
+            f"THEN {json_merge('p.custom_fields', 'r.custom')} ELSE p.custom_fields END"
+        )
+    sets += [
+        f"sort_name = lower(trim({new('last_name')} || ' ' || {new('first_name')}))",
+        "updated_at = %(now)s",
+    ]
+    changed = [*f.text_fields, *(["birthdate"] if f.birthdate else []),
+               *(["custom"] if f.custom else [])]  # fmt: skip
+    any_prev = " OR ".join(f"r.prev_{x} IS NOT NULL" for x in changed)
+    # Driven from the staged rows (an indexed range), one person row each.
     run(
-        f"UPDATE {T['person']} AS p SET {sets} FROM {T['row']} AS r "
-        f"WHERE {leaders} AND p.id = r.person_id AND ({any_prev})",
+        f"""UPDATE {T["person"]} AS p SET {", ".join(sets)} FROM {T["row"]} AS r
+        WHERE {leaders} AND p.id = r.person_id AND ({any_prev})""",
         ctx.params,
     )
 
@@ -160,12 +174,14 @@ def _create_people(ctx: BatchContext) -> int:
         ctx.params,
     )
     if created:
+        # A correlated lookup per staged row (index on import_job_id, import_row): SQLite
+        # plans UPDATE … FROM people as a scan of everyone this job created so far.
         run(
-            f"""UPDATE {T["row"]} AS r SET person_id = p.id, status = 'new'
-            FROM {T["person"]} AS p
+            f"""UPDATE {T["row"]} AS r SET status = 'new', person_id = (
+                SELECT p.id FROM {T["person"]} AS p
+                WHERE p.import_job_id = %(job)s AND p.import_row = r.row_number)
             WHERE {IN_SPAN} AND r.status = 'ok' AND r.person_id IS NULL
-              AND r.canonical_row = r.row_number
-              AND p.import_job_id = %(job)s AND p.import_row = r.row_number""",
+              AND r.canonical_row = r.row_number""",
             ctx.params,
         )
     return created
@@ -200,6 +216,7 @@ def _phones(ctx: BatchContext) -> None:
                    {order} AS ord
             FROM {T["row"]} AS r WHERE {IN_SPAN} AND {WRITING} AND r.{column} IS NOT NULL"""
         for column, kind, order in PHONE_KINDS
+        if column in ctx.features.phones
     )
     run(
         f"""INSERT INTO {T["phone"]} (person_id, number, kind, do_not_call, is_primary, status,
@@ -229,26 +246,26 @@ ADDRESS_FIELDS = ("line1", "line2", "locality", "region", "postal_code", "county
 def _addresses(ctx: BatchContext) -> None:
     fields = ", ".join(ADDRESS_FIELDS)
     values = ", ".join(f"COALESCE(s.{f}, '')" for f in ADDRESS_FIELDS)
+    staged = ", ".join(f"r.{f}" for f in ADDRESS_FIELDS)
     run(
         f"""INSERT INTO {T["address"]} ({fields}, country, person_id, is_primary, status,
             import_job_id, created_at)
         SELECT {values}, COALESCE(s.country, %(country)s), s.person_id,
-            (s.rn = 1 AND NOT EXISTS (SELECT 1 FROM {T["address"]} AS a2
-                                      WHERE a2.person_id = s.person_id)),
+            (s.first = 1 AND NOT EXISTS (SELECT 1 FROM {T["address"]} AS a2
+                                         WHERE a2.person_id = s.person_id)),
             'active', %(job)s, %(now)s
-        FROM (SELECT d.*, ROW_NUMBER() OVER (PARTITION BY d.person_id ORDER BY d.row_number)
-                       AS rn
-              FROM (SELECT r.*, ROW_NUMBER() OVER (
-                             PARTITION BY r.person_id, lower(COALESCE(r.line1, '')),
-                               COALESCE(r.postal_code, ''), lower(COALESCE(r.locality, ''))
-                             ORDER BY r.row_number) AS same
-                    FROM {T["row"]} AS r
-                    WHERE {IN_SPAN} AND {WRITING}
-                      AND (r.line1 IS NOT NULL OR r.postal_code IS NOT NULL
-                           OR r.locality IS NOT NULL)
-                      AND NOT EXISTS ({matching.same_address("r")})) AS d
-              WHERE d.same = 1) AS s
-        WHERE TRUE""",
+        FROM (SELECT {staged}, r.country, r.person_id,
+                -- the first row of each person is also the first with its address
+                ROW_NUMBER() OVER (PARTITION BY r.person_id ORDER BY r.row_number) AS first,
+                ROW_NUMBER() OVER (
+                  PARTITION BY r.person_id, lower(COALESCE(r.line1, '')),
+                    COALESCE(r.postal_code, ''), lower(COALESCE(r.locality, ''))
+                  ORDER BY r.row_number) AS same
+              FROM {T["row"]} AS r
+              WHERE {IN_SPAN} AND {WRITING}
+                AND (r.line1 IS NOT NULL OR r.postal_code IS NOT NULL OR r.locality IS NOT NULL)
+                AND NOT EXISTS ({matching.same_address("r")})) AS s
+        WHERE s.same = 1""",
         ctx.params,
     )
 
@@ -266,22 +283,22 @@ def _external_ids(ctx: BatchContext) -> None:
 
 
 def _tags(ctx: BatchContext) -> None:
+    """Tag names were spelled like existing tags while staging, so an exact (indexed) name
+    match finds them."""
+    tagged = f"{IN_SPAN} AND {WRITING} AND r.tags IS NOT NULL"
     run(
         f"""INSERT INTO {T["tag"]} (name, created_at)
-        SELECT MIN(t.name), %(now)s FROM {T["itag"]} AS t
-        WHERE t.job_id = %(job)s AND t.row_number BETWEEN %(lo)s AND %(hi)s
-          AND NOT EXISTS (SELECT 1 FROM {T["tag"]} AS tt WHERE lower(tt.name) = lower(t.name))
-        GROUP BY lower(t.name)
+        SELECT DISTINCT j.value, %(now)s FROM {T["row"]} AS r, {json_items("r.tags", "j")}
+        WHERE {tagged}
+          AND NOT EXISTS (SELECT 1 FROM {T["tag"]} AS tt WHERE tt.name = j.value)
         ON CONFLICT DO NOTHING""",
         ctx.params,
     )
     run(
         f"""INSERT INTO {T["tagging"]} (person_id, tag_id, import_job_id, created_at)
-        SELECT DISTINCT r.person_id, tt.id, %(job)s, %(now)s
-        FROM {T["itag"]} AS t
-          JOIN {T["row"]} AS r ON r.job_id = t.job_id AND r.row_number = t.row_number
-          JOIN {T["tag"]} AS tt ON lower(tt.name) = lower(t.name)
-        WHERE t.job_id = %(job)s AND t.row_number BETWEEN %(lo)s AND %(hi)s AND {WRITING}
+        SELECT r.person_id, tt.id, %(job)s, %(now)s
+        FROM {T["row"]} AS r, {json_items("r.tags", "j")}, {T["tag"]} AS tt
+        WHERE {tagged} AND tt.name = j.value
         ON CONFLICT DO NOTHING""",
         ctx.params,
     )
@@ -302,26 +319,29 @@ def _consent(ctx: BatchContext) -> None:
     """Mapped consent columns, by the rules of `ladder.people.services.consent_record`: an
     opt-in applies only where nothing has been said yet and the address is not suppressed; an
     opt-out always applies and suppresses the address. Nothing is written twice."""
-    channels = (
-        ("email", T["email"], "subscription", "c.address",
-         "c.address IN (SELECT r.email FROM {row} AS r WHERE {span} AND {writing}"
-         " AND r.email_consent = '{status}')"),
-        ("sms", T["phone"], "sms_subscription", "c.number",
-         "EXISTS (SELECT 1 FROM {row} AS r WHERE {span} AND {writing}"
-         " AND r.sms_consent = '{status}' AND r.person_id = c.person_id"
-         " AND COALESCE(r.phone_mobile, r.phone_other) = c.number)"),
-    )  # fmt: skip
+    f = ctx.features
+    channels = []
+    if f.email_consent and f.email:
+        channels.append(
+            ("email", T["email"], "subscription", "c.address",
+             f"SELECT e.id FROM {T['row']} AS r JOIN {T['email']} AS e ON e.address = r.email "
+             f"WHERE {IN_SPAN} AND {WRITING} AND r.email_consent = '{{status}}'")
+        )  # fmt: skip
+    if f.sms_consent and f.phones:
+        channels.append(
+            ("sms", T["phone"], "sms_subscription", "c.number",
+             f"SELECT ph.id FROM {T['row']} AS r JOIN {T['phone']} AS ph "
+             f"ON ph.person_id = r.person_id AND ph.number = {f.sms_phone} "
+             f"WHERE {IN_SPAN} AND {WRITING} AND r.sms_consent = '{{status}}'")
+        )  # fmt: skip
     for channel, table, field, point, chosen in channels:
+        supp = suppressed(channel, point, any_suppressions=ctx.any_suppressions)
         for status, allowed, value in (
-            ("opt_in", "c.{field} = 'unknown' AND NOT {supp}", "subscribed"),
-            ("opt_out", "c.{field} <> 'unsubscribed'", "unsubscribed"),
+            ("opt_in", f"c.{field} = 'unknown' AND NOT {supp}", "subscribed"),
+            ("opt_out", f"c.{field} <> 'unsubscribed'", "unsubscribed"),
         ):
-            supp = suppressed(channel, point, any_suppressions=ctx.any_suppressions)
-            where = (
-                chosen.format(row=T["row"], span=IN_SPAN, writing=WRITING, status=status)
-                + " AND "
-                + allowed.format(field=field, supp=supp)
-            )
+            ids = chosen.format(status=status)
+            where = f"c.id IN ({ids}) AND {allowed}"
             run(
                 f"""INSERT INTO {T["consent"]} (person_id, channel, contact_point, status, source,
                     wording, by_person, occurred_at, actor_id, import_job_id, created_at)
@@ -332,13 +352,11 @@ def _consent(ctx: BatchContext) -> None:
             )
             run(f"UPDATE {table} AS c SET {field} = '{value}' WHERE {where}", ctx.params)
             if status == "opt_out":
-                optouts = chosen.format(row=T["row"], span=IN_SPAN, writing=WRITING,
-                                        status=status)  # fmt: skip
                 run(
                     f"""INSERT INTO {T["suppression"]} (channel, address_hash, reason, created_at)
                     SELECT DISTINCT '{channel}', {sha256_hex(channel, point)},
                         'opt-out: ' || %(source)s, %(now)s
-                    FROM {table} AS c WHERE {optouts}
+                    FROM {table} AS c WHERE c.id IN ({ids})
                     ON CONFLICT DO NOTHING""",
                     ctx.params,
                 )

@@ -17,12 +17,59 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ladder.imports.sql import T, json_contains, run, suppressed
+from ladder.imports.sql import T, json_contains, json_items, run, suppressed
 
 NAME_FIELDS = ("first_name", "middle_name", "last_name", "suffix")
 TEXT_FIELDS = (*NAME_FIELDS, "employer", "occupation", "source")
 PHONE_FIELDS = ("phone_mobile", "phone_other", "phone_home", "phone_work")
 MAX_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class Features:
+    """What a job's mapping can write, so that SQL for unmapped parts is never run."""
+
+    text_fields: tuple[str, ...] = ()
+    birthdate: bool = False
+    custom: bool = False
+    email: bool = False
+    phones: tuple[str, ...] = ()  # staging columns, in the order a primary is chosen
+    address: bool = False
+    tags: bool = False
+    external: bool = False
+    group: bool = False
+    email_consent: bool = False
+    sms_consent: bool = False
+    activities: bool = False
+
+    @classmethod
+    def of(cls, *, mapping: dict[str, str], kind: str, extra_tag: str = "") -> Features:
+        targets = set(mapping.values())
+        names = set(NAME_FIELDS) if "full_name" in targets else set()
+        phones = {"mobile_phone": "phone_mobile", "phone": "phone_other",
+                  "home_phone": "phone_home", "work_phone": "phone_work"}  # fmt: skip
+        return cls(
+            text_fields=tuple(f for f in TEXT_FIELDS if f in targets or f in names),
+            birthdate="birthdate" in targets,
+            custom=any(t.startswith("custom:") for t in targets),
+            email="email" in targets,
+            phones=tuple(col for target, col in phones.items() if target in targets),
+            address=bool(targets & {"line1", "postal_code", "locality"}),
+            tags=bool(extra_tag) or "tags" in targets or any(t.startswith("tag:") for t in targets),
+            external=any(t.startswith("external:") for t in targets),
+            group="group" in targets,
+            email_consent="email_consent" in targets,
+            sms_consent="sms_consent" in targets,
+            activities=kind == "activities",
+        )
+
+    @property
+    def sms_phone(self) -> str:
+        """The staged number text-message consent is about: the mobile, else the main phone."""
+        cols = [c for c in ("phone_mobile", "phone_other") if c in self.phones]
+        if not cols:
+            return "NULL"
+        return f"COALESCE({', '.join('r.' + c for c in cols)})" if len(cols) > 1 else f"r.{cols[0]}"
 
 
 @dataclass(frozen=True)
@@ -153,59 +200,81 @@ def follow_leaders(span: Span) -> None:
     )
 
 
-def _adds_something(job_kind: str, *, any_suppressions: bool) -> str:
-    """SQL true when matched row r would change person p."""
-    field_changes = " OR ".join(
-        [f"(r.{f} IS NOT NULL AND lower(r.{f}) <> lower(p.{f}))" for f in TEXT_FIELDS]
-        + [
-            "(r.birthdate IS NOT NULL AND (p.birthdate IS NULL OR p.birthdate <> r.birthdate))",
-            f"(r.custom IS NOT NULL AND NOT {json_contains('p.custom_fields', 'r.custom')})",
-        ]
-    )
-    phones = " OR ".join(
-        f"""(r.{f} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["phone"]} AS ph
-             WHERE ph.person_id = r.person_id AND ph.number = r.{f}))"""
-        for f in PHONE_FIELDS
-    )
-    sms_phone = "COALESCE(r.phone_mobile, r.phone_other)"
-    email_supp = suppressed("email", "r.email", any_suppressions=any_suppressions)
-    sms_supp = suppressed("sms", sms_phone, any_suppressions=any_suppressions)
-    parts = [
-        f"(r.canonical_row = r.row_number AND ({field_changes}))",
-        f"""(r.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e
-             WHERE e.address = r.email))""",
-        phones,
-        f"""((r.line1 IS NOT NULL OR r.postal_code IS NOT NULL OR r.locality IS NOT NULL)
-             AND NOT EXISTS ({same_address("r")}))""",
-        f"""EXISTS (SELECT 1 FROM {T["itag"]} AS t WHERE t.job_id = r.job_id
-             AND t.row_number = r.row_number AND NOT EXISTS (
-               SELECT 1 FROM {T["tagging"]} AS tg JOIN {T["tag"]} AS tt ON tt.id = tg.tag_id
-               WHERE tg.person_id = r.person_id AND lower(tt.name) = lower(t.name)))""",
-        f"""EXISTS (SELECT 1 FROM {T["iext"]} AS x WHERE x.job_id = r.job_id
-             AND x.row_number = r.row_number AND NOT EXISTS (
-               SELECT 1 FROM {T["extid"]} AS e WHERE e.system = x.system AND e.value = x.value))""",
-        f"""(r.group_id IS NOT NULL
-             AND EXISTS (SELECT 1 FROM {T["group"]} AS g WHERE g.id = r.group_id)
-             AND NOT EXISTS (SELECT 1 FROM {T["membership"]} AS m
-                             WHERE m.person_id = r.person_id AND m.group_id = r.group_id))""",
-        f"""(r.email_consent = 'opt_in' AND NOT {email_supp} AND EXISTS (
-               SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email
-               AND e.subscription = 'unknown'))""",
-        f"""(r.email_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["email"]} AS e
-             WHERE e.address = r.email AND e.subscription <> 'unsubscribed'))""",
-        f"""(r.sms_consent = 'opt_in' AND NOT {sms_supp} AND EXISTS (
-               SELECT 1 FROM {T["phone"]} AS ph WHERE ph.person_id = r.person_id
-               AND ph.number = {sms_phone} AND ph.sms_subscription = 'unknown'))""",
-        f"""(r.sms_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["phone"]} AS ph
-             WHERE ph.person_id = r.person_id AND ph.number = {sms_phone}
-             AND ph.sms_subscription <> 'unsubscribed'))""",
+def _adds_something(f: Features, *, any_suppressions: bool) -> str:
+    """SQL true when matched row r would change person p. Only mapped parts are checked."""
+    field_changes = [f"(r.{x} IS NOT NULL AND lower(r.{x}) <> lower(p.{x}))" for x in f.text_fields]
+    if f.birthdate:
+        field_changes.append(
+            "(r.birthdate IS NOT NULL AND (p.birthdate IS NULL OR p.birthdate <> r.birthdate))"
+        )
+    if f.custom:
+        field_changes.append(
+            f"(r.custom IS NOT NULL AND NOT {json_contains('p.custom_fields', 'r.custom')})"
+        )
+    parts = []
+    if field_changes:
+        parts.append(f"(r.canonical_row = r.row_number AND ({' OR '.join(field_changes)}))")
+    if f.email:
+        parts.append(
+            f"""(r.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e
+                 WHERE e.address = r.email))"""
+        )
+    parts += [
+        f"""(r.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["phone"]} AS ph
+             WHERE ph.person_id = r.person_id AND ph.number = r.{col}))"""
+        for col in f.phones
     ]
-    if job_kind == "activities":
+    if f.address:
+        parts.append(
+            f"""((r.line1 IS NOT NULL OR r.postal_code IS NOT NULL OR r.locality IS NOT NULL)
+                 AND NOT EXISTS ({same_address("r")}))"""
+        )
+    if f.tags:
+        parts.append(
+            f"""(r.tags IS NOT NULL AND EXISTS (SELECT 1 FROM {json_items("r.tags", "j")}
+                 WHERE NOT EXISTS (
+                   SELECT 1 FROM {T["tagging"]} AS tg JOIN {T["tag"]} AS tt ON tt.id = tg.tag_id
+                   WHERE tg.person_id = r.person_id AND tt.name = j.value)))"""
+        )
+    if f.external:
+        parts.append(
+            f"""EXISTS (SELECT 1 FROM {T["iext"]} AS x WHERE x.job_id = r.job_id
+                 AND x.row_number = r.row_number AND NOT EXISTS (SELECT 1 FROM {T["extid"]} AS e
+                   WHERE e.system = x.system AND e.value = x.value))"""
+        )
+    if f.group:
+        parts.append(
+            f"""(r.group_id IS NOT NULL
+                 AND EXISTS (SELECT 1 FROM {T["group"]} AS g WHERE g.id = r.group_id)
+                 AND NOT EXISTS (SELECT 1 FROM {T["membership"]} AS m
+                                 WHERE m.person_id = r.person_id AND m.group_id = r.group_id))"""
+        )
+    if f.email_consent:
+        supp = suppressed("email", "r.email", any_suppressions=any_suppressions)
+        parts.append(
+            f"""(r.email_consent = 'opt_in' AND NOT {supp} AND EXISTS (
+                   SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email
+                   AND e.subscription = 'unknown'))
+            OR (r.email_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["email"]} AS e
+                 WHERE e.address = r.email AND e.subscription <> 'unsubscribed'))"""
+        )
+    if f.sms_consent and f.phones:
+        sms = f.sms_phone
+        supp = suppressed("sms", sms, any_suppressions=any_suppressions)
+        parts.append(
+            f"""(r.sms_consent = 'opt_in' AND NOT {supp} AND EXISTS (
+                   SELECT 1 FROM {T["phone"]} AS ph WHERE ph.person_id = r.person_id
+                   AND ph.number = {sms} AND ph.sms_subscription = 'unknown'))
+            OR (r.sms_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["phone"]} AS ph
+                 WHERE ph.person_id = r.person_id AND ph.number = {sms}
+                 AND ph.sms_subscription <> 'unsubscribed'))"""
+        )
+    if f.activities:
         parts.append(
             f"""(r.activity_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["activity"]} AS a
                  WHERE a.idempotency_key = r.activity_key))"""
         )
-    return " OR ".join(parts)
+    return " OR ".join(parts) or "FALSE"
 
 
 def same_address(alias: str) -> str:
@@ -218,9 +287,9 @@ def same_address(alias: str) -> str:
         AND ({a}.locality IS NULL OR lower(ad.locality) = lower({a}.locality))"""
 
 
-def classify(span: Span, *, kind: str, any_suppressions: bool) -> None:
+def classify(span: Span, features: Features, *, any_suppressions: bool) -> None:
     """Mark matched, still-pending rows of the span as ``update`` or ``unchanged``."""
-    adds = _adds_something(kind, any_suppressions=any_suppressions)
+    adds = _adds_something(features, any_suppressions=any_suppressions)
     run(
         f"""UPDATE {T["row"]} AS r
         SET status = CASE WHEN ({adds}) THEN 'update' ELSE 'unchanged' END

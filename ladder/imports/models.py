@@ -1,7 +1,6 @@
 """The import pipeline's tables: the job, its staged rows and the batches already applied.
 
-A file is read once into the staging tables (``ImportRow`` plus its tags, external ids and
-issues); matching, the dry run, apply and undo are set-based SQL over them. Staging tables point
+A file is read once into the staging tables (``ImportRow`` plus its external ids and issues); matching, the dry run, apply and undo are set-based SQL over them. Staging tables point
 at their job without a database constraint: COPY of a million rows should not pay a foreign-key
 check per row, and they are deleted with their job by the ORM anyway.
 """
@@ -150,6 +149,8 @@ class ImportRow(models.Model):
     precinct = models.TextField(null=True, blank=True)
     group_id = models.BigIntegerField(null=True, blank=True)
     custom = models.TextField(null=True, blank=True, help_text="JSON object of custom fields")
+    # JSON array of tag names, spelled like the existing tag when there is one.
+    tags = models.TextField(null=True, blank=True)
     email_consent = models.CharField(max_length=8, null=True, blank=True)
     sms_consent = models.CharField(max_length=8, null=True, blank=True)
 
@@ -177,18 +178,6 @@ class ImportRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["job", "row_number"], name="import_row_unique")
         ]
-
-
-class ImportTag(models.Model):
-    """A tag one staged row adds (from a tags column or a yes/no ``tag:<name>`` column)."""
-
-    job = _job_fk()
-    row_number = models.IntegerField()
-    key = models.TextField(help_text="lower-cased name, for matching existing tags")
-    name = models.TextField()
-
-    class Meta:
-        indexes = [models.Index(fields=["job", "row_number"], name="import_tag_row")]
 
 
 class ImportExternalId(models.Model):
@@ -225,6 +214,5 @@ __all__ = [
     "ImportIssue",
     "ImportJob",
     "ImportRow",
-    "ImportTag",
     "RowStatus",
 ]

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from ladder.imports import values as v
 from ladder.imports.mapping import PHONE_TARGETS
-from ladder.people.models import CustomField, Group
+from ladder.people.models import CustomField, Group, Tag
 
 # Target → (staging column, longest value the people tables accept).
 TEXT_TARGETS: dict[str, tuple[str, int]] = {
@@ -36,7 +36,8 @@ STAGE_COLUMNS = [
     "birthdate", "employer", "occupation", "source", "email", "phone_mobile", "phone_home",
     "phone_work", "phone_other", "match_phone", "line1", "line2", "locality", "region",
     "postal_code", "country", "county", "congressional_district", "state_upper_district",
-    "state_lower_district", "precinct", "group_id", "custom", "email_consent", "sms_consent",
+    "state_lower_district", "precinct", "group_id", "custom", "tags", "email_consent",
+    "sms_consent",
     "occurred_at", "amount", "activity_source", "result", "payload", "activity_key",
 ]  # fmt: skip
 ISSUE_COLUMNS = ["row_number", "column", "value", "code", "reason", "rejected"]
@@ -64,6 +65,8 @@ class Plan:
     custom: list[tuple[Column, CustomField]] = field(default_factory=list)
     extra_tag: str = ""
     groups: dict[str, int] = field(default_factory=dict)
+    # Lower-cased tag name → its spelling: an existing tag's, else the first one in the file.
+    tag_names: dict[str, str] = field(default_factory=dict)
     region: str = "US"
     time_zone: str = "UTC"
 
@@ -98,6 +101,9 @@ class Plan:
                 plan.multi.setdefault(target, []).append(column)
             else:
                 plan.single[target] = column
+        if plan.multi.get("tags") or plan.tag_columns or plan.extra_tag:
+            for name in Tag.objects.values_list("name", flat=True):
+                plan.tag_names.setdefault(name.lower(), name)
         if "group" in plan.single:
             for gid, slug, name in Group.objects.values_list("id", "slug", "name"):
                 plan.groups.setdefault(name.strip().lower(), gid)
@@ -108,7 +114,6 @@ class Plan:
 @dataclass
 class Staged:
     rows: pl.DataFrame
-    tags: pl.DataFrame
     externals: pl.DataFrame
     issues: pl.DataFrame
 
@@ -213,11 +218,11 @@ def normalise_chunk(raw: pl.DataFrame, plan: Plan) -> Staged:
     rejected = frame.get_column("row_number").is_in(
         issue_frame.filter(pl.col("rejected")).get_column("row_number").implode()
     )
+    out["tags"] = _tags(frame, plan)
     rows = _rows(frame, out, rejected)
     ok_rows = rows.filter(pl.col("status") == "ok").get_column("row_number")
-    tags = _tags(frame, plan).filter(pl.col("row_number").is_in(ok_rows.implode()))
     externals = externals.filter(pl.col("row_number").is_in(ok_rows.implode()))
-    return Staged(rows=rows, tags=tags, externals=externals, issues=issue_frame)
+    return Staged(rows=rows, externals=externals, issues=issue_frame)
 
 
 def _names(frame: pl.DataFrame, plan: Plan) -> dict[str, pl.Series]:
@@ -315,16 +320,17 @@ def _externals(frame: pl.DataFrame, plan: Plan, issues: _Issues) -> pl.DataFrame
     )
 
 
-def _tags(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+def _tags(frame: pl.DataFrame, plan: Plan) -> pl.Series | None:
+    """Each row's tags as a JSON array (NULL when none): from tags columns split on commas and
+    semicolons, yes/no ``tag:`` columns, and the job's extra tag."""
     parts = []
     for col in plan.multi.get("tags", []):
         parts.append(
-            frame.select(
-                "row_number", name=pl.col(col.name).str.split(";").list.eval(
-                    pl.element().str.split(",")
-                ).list.eval(pl.element().explode())
-            ).explode("name")
-        )  # fmt: skip
+            frame.select("row_number", name=pl.col(col.name).str.split(";"))
+            .explode("name")
+            .with_columns(pl.col("name").str.split(","))
+            .explode("name")
+        )
     for col, name in plan.tag_columns:
         parts.append(
             frame.filter(v.truthy(pl.col(col.name))).select("row_number", name=pl.lit(name))
@@ -332,14 +338,28 @@ def _tags(frame: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     if plan.extra_tag:
         parts.append(frame.select("row_number", name=pl.lit(plan.extra_tag)))
     if not parts:
-        return pl.DataFrame(schema={"row_number": pl.Int64, "key": pl.String, "name": pl.String})
-    tags = pl.concat(parts).with_columns(
-        name=v.squeeze(pl.col("name")).str.slice(0, 100)
-    ).filter(pl.col("name").is_not_null())
+        return None
+    tags = (
+        pl.concat(parts)
+        .with_columns(name=v.squeeze(pl.col("name").str.strip_chars()).str.slice(0, 100))
+        .filter(pl.col("name").str.len_chars() > 0)
+        .with_columns(key=pl.col("name").str.to_lowercase())
+    )
+    for key, name in tags.unique("key", maintain_order=True).select("key", "name").iter_rows():
+        plan.tag_names.setdefault(key, name)
+    tags = (
+        tags.unique(["row_number", "key"], maintain_order=True)
+        .with_columns(name=pl.col("key").replace_strict(plan.tag_names, return_dtype=pl.String))
+        .group_by("row_number", maintain_order=True)
+        .agg(pl.col("name"))
+        # {"t":[…]} → […]: polars encodes structs, not bare lists.
+        .with_columns(json=pl.struct(t=pl.col("name")).struct.json_encode().str.slice(5))
+        .with_columns(json=pl.col("json").str.slice(0, pl.col("json").str.len_chars() - 1))
+    )
     return (
-        tags.with_columns(key=pl.col("name").str.to_lowercase())
-        .unique(["row_number", "key"], maintain_order=True)
-        .select("row_number", "key", "name")
+        frame.select("row_number")
+        .join(tags.select("row_number", "json"), on="row_number", how="left", maintain_order="left")
+        .get_column("json")
     )
 
 
@@ -373,7 +393,7 @@ def _activity(
     first_ext = externals.unique("row_number", keep="first").select(
         "row_number", ext=pl.col("system") + ":" + pl.col("value")
     )
-    identity = frame.select("row_number").join(first_ext, on="row_number", how="left")["ext"]
+    identity = frame.select("row_number").join(first_ext, on="row_number", how="left", maintain_order="left")["ext"]
     for key in ("email", "match_phone"):
         if out.get(key) is not None:
             identity = identity.fill_null(out[key])

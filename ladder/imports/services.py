@@ -171,7 +171,7 @@ def import_stage(*, job: ImportJob, progress: Progress = None) -> ImportJob:
         matching.match_existing(span)
         matching.spread_matches(job.pk)
         prepare_connection()
-        matching.classify(span, kind=job.kind, any_suppressions=Suppression.objects.exists())
+        matching.classify(span, _features(job), any_suppressions=Suppression.objects.exists())
         _save(job, status=Status.STAGED, phase="staged", counts=summarise(job.pk, kind=job.kind),
               batch_size=settings.LADDER_IMPORT_BATCH_SIZE, staged_at=timezone.now())  # fmt: skip
         if progress:
@@ -180,6 +180,10 @@ def import_stage(*, job: ImportJob, progress: Progress = None) -> ImportJob:
         _fail(job, exc)
         raise
     return job
+
+
+def _features(job: ImportJob) -> matching.Features:
+    return matching.Features.of(mapping=job.mapping, kind=job.kind, extra_tag=job.extra_tag)
 
 
 def _fail(job: ImportJob, exc: Exception) -> None:
@@ -210,6 +214,7 @@ def import_apply(*, job: ImportJob, progress: Progress = None) -> ImportJob:
     applied = set(ImportBatch.objects.filter(job=job).values_list("number", flat=True))
     done = sum(_rows_between(job, lo, hi) for n, lo, hi in batches if n in applied)
     _save(job, status=Status.APPLYING, phase="applying", rows_done=done, error="")
+    features = _features(job)
     try:
         prepare_connection()
         for number, lo, hi in batches:
@@ -220,7 +225,7 @@ def import_apply(*, job: ImportJob, progress: Progress = None) -> ImportJob:
                 if ImportBatch.objects.filter(job=locked, number=number).exists():
                     continue  # another worker applied it meanwhile
                 ctx = applying.BatchContext(
-                    job=job, span=matching.Span(job.pk, lo, hi),
+                    job=job, span=matching.Span(job.pk, lo, hi), features=features,
                     any_suppressions=Suppression.objects.exists(),
                 )  # fmt: skip
                 created = applying.apply_batch(ctx)

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from ladder.activity.models import Activity
-from ladder.imports.models import ImportExternalId, ImportIssue, ImportRow, ImportTag
+from ladder.imports.models import ImportExternalId, ImportIssue, ImportRow
 from ladder.people.models import (
     Address,
     ConsentEvent,
@@ -32,7 +32,6 @@ from ladder.people.models import (
 # Table names, for f-string SQL. They come from model metadata, never from input.
 T = {
     "row": ImportRow._meta.db_table,
-    "itag": ImportTag._meta.db_table,
     "iext": ImportExternalId._meta.db_table,
     "issue": ImportIssue._meta.db_table,
     "person": Person._meta.db_table,
@@ -96,6 +95,13 @@ def json_contains(target: str, patch: str) -> str:
         f"NOT EXISTS (SELECT 1 FROM json_each({patch}) AS j WHERE "
         f"json_extract({target}, '$.\"' || j.key || '\"') IS NOT j.value)"
     )
+
+
+def json_items(expr: str, alias: str) -> str:
+    """A FROM item yielding ``alias.value`` for each element of the JSON array text ``expr``."""
+    if is_postgres():
+        return f"jsonb_array_elements_text(CAST({expr} AS jsonb)) AS {alias}(value)"
+    return f"json_each({expr}) AS {alias}"
 
 
 def date_from_text(expr: str) -> str:

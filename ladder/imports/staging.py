@@ -13,18 +13,16 @@ from ladder.imports.sql import T, is_postgres, run
 SLICE_ROWS = 20_000
 TABLE_COLUMNS = {
     "row": STAGE_COLUMNS,
-    "itag": ["row_number", "key", "name"],
     "iext": ["row_number", "system", "value"],
     "issue": ISSUE_COLUMNS,
 }
 
 
 def stage_chunk(job_id: int, staged: Staged) -> None:
-    """Write one chunk's rows, tags, external ids and issues in one transaction."""
+    """Write one chunk's rows, external ids and issues in one transaction."""
     with transaction.atomic():
         for table, frame in (
             ("row", staged.rows),
-            ("itag", staged.tags),
             ("iext", staged.externals),
             ("issue", staged.issues),
         ):
@@ -34,7 +32,7 @@ def stage_chunk(job_id: int, staged: Staged) -> None:
 
 def clear(job_id: int) -> None:
     """Forget everything staged for a job (before staging it again)."""
-    for table in ("row", "itag", "iext", "issue"):
+    for table in ("row", "iext", "issue"):
         run(f"DELETE FROM {T[table]} WHERE job_id = %(job)s", {"job": job_id})
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from ladder.core.access import can_import, current_user
 from ladder.imports import services, tasks
 from ladder.imports.forms import UploadForm
-from ladder.imports.mapping import TARGETS
+from ladder.imports.mapping import targets_for
 from ladder.imports.models import ImportJob
 from ladder.imports.selectors import (
     import_jobs_for,
@@ -97,8 +97,21 @@ def import_mapping(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(
         request,
         "imports/mapping.html",
-        {"job": job, "rows": _mapping_rows(job, mapping), "targets": TARGETS, "error": error},
+        {
+            "job": job,
+            "rows": _mapping_rows(job, mapping),
+            "target_groups": _grouped(targets_for(job.kind, mapping)),
+            "error": error,
+        },
     )
+
+
+def _grouped(targets: list) -> list[tuple[str, list]]:
+    """Targets in <optgroup>s, in the order the mapping module lists them."""
+    groups: dict[str, list] = {}
+    for target in targets:
+        groups.setdefault(target.group, []).append(target)
+    return list(groups.items())
 
 
 def _progress_context(job: ImportJob) -> dict:
