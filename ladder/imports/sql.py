@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -58,6 +60,17 @@ def run(sql: str, params: dict[str, Any] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or {})
         return max(cursor.rowcount, 0)
+
+
+def analyze(*names: str) -> None:
+    """Refresh the planner's statistics on tables an import just filled.
+
+    Without this, a freshly loaded staging table still looks empty to the planner, which then
+    picks nested loops and turns a 5k-row self-join into seconds (rows x rows). Autovacuum
+    would catch up, but only after the import is over.
+    """
+    tables = ", ".join(T[name] for name in names)
+    run(f"ANALYZE {tables}" if is_postgres() else "ANALYZE")
 
 
 def fetch(sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
@@ -139,3 +152,24 @@ def suppressed(channel: str, expr: str, *, any_suppressions: bool) -> str:
         f"EXISTS (SELECT 1 FROM {T['suppression']} AS sup WHERE sup.channel = '{channel}' "
         f"AND sup.address_hash = {sha256_hex(channel, expr)})"
     )
+
+
+@contextmanager
+def derived(name: str, select_sql: str, params: dict[str, Any], *, key: str) -> Iterator[str]:
+    """A derived table to join against, as a FROM item.
+
+    PostgreSQL gets the subquery inline and hash-joins it. SQLite only has nested loops, so
+    joining a large subquery on an unindexed column costs rows × rows; there it becomes a
+    TEMP table with an index on ``key``.
+    """
+    if is_postgres():
+        yield f"({select_sql})"
+        return
+    assert name.isidentifier()
+    run(f"DROP TABLE IF EXISTS temp.{name}")
+    run(f"CREATE TEMP TABLE {name} AS {select_sql}", params)
+    run(f"CREATE INDEX temp.{name}_key ON {name} ({key})")
+    try:
+        yield f"temp.{name}"
+    finally:
+        run(f"DROP TABLE IF EXISTS temp.{name}")
