@@ -71,7 +71,8 @@ def test_activity_history_imported_twice_is_recorded_once(tmp_path):
     run_import(gifts, kind="activities", activity_type="donation")
     run_import(gifts, kind="activities", activity_type="donation")
     assert Activity.objects.filter(type="donation").count() == 2
-    assert sorted(Activity.objects.values_list("amount", flat=True)) == [25, 1000]
+    amounts = Activity.objects.filter(type="donation").values_list("amount", flat=True)
+    assert sorted(a for a in amounts if a is not None) == [25, 1000]
 
 
 def test_an_unsubscribe_survives_reimport_with_an_opt_in_column(tmp_path):
@@ -106,9 +107,7 @@ def test_a_suppressed_address_comes_back_unsubscribed_after_deletion(tmp_path):
     assert again.subscription == Subscription.UNSUBSCRIBED
 
 
-def test_a_killed_import_leaves_no_partial_batch_and_resumes_without_duplicates(
-    tmp_path, settings
-):
+def test_a_killed_import_leaves_no_partial_batch_and_resumes_without_duplicates(tmp_path, settings):
     settings.LADDER_IMPORT_BATCH_SIZE = 10
     path = write_csv(tmp_path / "people.csv", [HEADER, *people_rows(35)])
     job = stage(path)
