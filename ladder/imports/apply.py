@@ -19,10 +19,13 @@ from ladder.imports.matching import IN_SPAN, NAME_FIELDS, Features, Span
 from ladder.imports.models import ImportJob
 from ladder.imports.sql import (
     T,
+    is_postgres,
     json_contains,
     json_items,
     json_merge,
     jsonb,
+    no_hash,
+    no_jit,
     now_param,
     run,
     sha256_hex,
@@ -31,6 +34,9 @@ from ladder.imports.sql import (
 
 # Rows that write something. 'unchanged' rows add nothing by definition.
 WRITING = "r.status IN ('new', 'duplicate', 'update') AND r.person_id IS NOT NULL"
+# A row whose person this batch just created: it has no contact points yet, so the checks for
+# existing ones (an index probe each) are skipped.
+FRESH = "{a}.status = 'new'"
 DETAIL_FIELDS = ("employer", "occupation", "source")
 PHONE_KINDS = (("phone_mobile", "mobile", 1), ("phone_other", "other", 2),
                ("phone_home", "home", 3), ("phone_work", "work", 4))  # fmt: skip
@@ -62,6 +68,12 @@ def apply_batch(ctx: BatchContext) -> int:
     """Everything for one batch; returns the number of people created. Call inside a
     transaction."""
     span, f = ctx.span, ctx.features
+    if is_postgres():
+        # Every statement here touches one batch of staged rows and must probe indexes. The
+        # people tables grow during the import, so PostgreSQL's statistics lag and it would
+        # scan whole tables once per batch. Local to the batch's transaction.
+        run("SET LOCAL enable_seqscan = off")
+        no_jit()
     _reset(ctx)
     matching.match_existing(span, leaders_only=True)
     matching.follow_leaders(span)
@@ -86,8 +98,7 @@ def _reset(ctx: BatchContext) -> None:
     deleted. Matching runs again from what the database holds now."""
     run(
         f"""UPDATE {T["row"]} AS r SET status = 'ok',
-            person_id = CASE WHEN EXISTS (SELECT 1 FROM {T["person"]} AS p
-                                          WHERE p.id = r.person_id) THEN r.person_id END
+            person_id = (SELECT p.id FROM {T["person"]} AS p WHERE p.id = r.person_id)
         WHERE {IN_SPAN} AND r.status IN ('update', 'unchanged')""",
         ctx.span.params,
     )
@@ -193,15 +204,16 @@ def _emails(ctx: BatchContext) -> None:
         f"""INSERT INTO {T["email"]} (person_id, address, is_primary, status, subscription,
             import_job_id, created_at)
         SELECT s.person_id, s.email,
-            (s.rn = 1 AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e2
-                                      WHERE e2.person_id = s.person_id)),
+            (s.rn = 1 AND ({FRESH.format(a="s")} OR NOT EXISTS (
+                SELECT 1 FROM {T["email"]} AS e2 WHERE e2.person_id = s.person_id{no_hash()}))),
             'active', CASE WHEN {supp} THEN 'unsubscribed' ELSE 'unknown' END,
             %(job)s, %(now)s
-        FROM (SELECT r.person_id, r.email,
+        FROM (SELECT r.person_id, r.email, r.status,
                      ROW_NUMBER() OVER (PARTITION BY r.person_id ORDER BY r.row_number) AS rn
               FROM {T["row"]} AS r
               WHERE {IN_SPAN} AND {WRITING} AND r.email IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email)) AS s
+                AND ({FRESH.format(a="r")} OR NOT EXISTS (
+                  SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email{no_hash()}))) AS s
         WHERE TRUE
         ON CONFLICT DO NOTHING""",
         ctx.params,
@@ -212,8 +224,8 @@ def _phones(ctx: BatchContext) -> None:
     sms = suppressed("sms", "s.number", any_suppressions=ctx.any_suppressions)
     dnc = suppressed("phone", "s.number", any_suppressions=ctx.any_suppressions)
     each = " UNION ALL ".join(
-        f"""SELECT r.person_id, r.row_number, r.{column} AS number, '{kind}' AS kind,
-                   {order} AS ord
+        f"""SELECT r.person_id, r.row_number, r.status, r.{column} AS number,
+                   '{kind}' AS kind, {order} AS ord
             FROM {T["row"]} AS r WHERE {IN_SPAN} AND {WRITING} AND r.{column} IS NOT NULL"""
         for column, kind, order in PHONE_KINDS
         if column in ctx.features.phones
@@ -222,16 +234,17 @@ def _phones(ctx: BatchContext) -> None:
         f"""INSERT INTO {T["phone"]} (person_id, number, kind, do_not_call, is_primary, status,
             sms_subscription, import_job_id, created_at)
         SELECT s.person_id, s.number, s.kind, {dnc},
-            (s.rn = 1 AND NOT EXISTS (SELECT 1 FROM {T["phone"]} AS p2
-                                      WHERE p2.person_id = s.person_id)),
+            (s.rn = 1 AND ({FRESH.format(a="s")} OR NOT EXISTS (
+                SELECT 1 FROM {T["phone"]} AS p2 WHERE p2.person_id = s.person_id{no_hash()}))),
             'active', CASE WHEN {sms} THEN 'unsubscribed' ELSE 'unknown' END,
             %(job)s, %(now)s
-        FROM (SELECT u.person_id, u.number, u.kind,
+        FROM (SELECT u.person_id, u.number, u.kind, u.status,
                      ROW_NUMBER() OVER (PARTITION BY u.person_id ORDER BY u.row_number, u.ord)
                        AS rn
               FROM ({each}) AS u
-              WHERE NOT EXISTS (SELECT 1 FROM {T["phone"]} AS ph
-                                WHERE ph.person_id = u.person_id AND ph.number = u.number)) AS s
+              WHERE {FRESH.format(a="u")} OR NOT EXISTS (
+                SELECT 1 FROM {T["phone"]} AS ph
+                WHERE ph.person_id = u.person_id AND ph.number = u.number{no_hash()})) AS s
         WHERE TRUE
         ON CONFLICT DO NOTHING""",
         ctx.params,
@@ -251,10 +264,10 @@ def _addresses(ctx: BatchContext) -> None:
         f"""INSERT INTO {T["address"]} ({fields}, country, person_id, is_primary, status,
             import_job_id, created_at)
         SELECT {values}, COALESCE(s.country, %(country)s), s.person_id,
-            (s.first = 1 AND NOT EXISTS (SELECT 1 FROM {T["address"]} AS a2
-                                         WHERE a2.person_id = s.person_id)),
+            (s.first = 1 AND ({FRESH.format(a="s")} OR NOT EXISTS (
+                SELECT 1 FROM {T["address"]} AS a2 WHERE a2.person_id = s.person_id{no_hash()}))),
             'active', %(job)s, %(now)s
-        FROM (SELECT {staged}, r.country, r.person_id,
+        FROM (SELECT {staged}, r.country, r.person_id, r.status,
                 -- the first row of each person is also the first with its address
                 ROW_NUMBER() OVER (PARTITION BY r.person_id ORDER BY r.row_number) AS first,
                 ROW_NUMBER() OVER (
@@ -264,7 +277,8 @@ def _addresses(ctx: BatchContext) -> None:
               FROM {T["row"]} AS r
               WHERE {IN_SPAN} AND {WRITING}
                 AND (r.line1 IS NOT NULL OR r.postal_code IS NOT NULL OR r.locality IS NOT NULL)
-                AND NOT EXISTS ({matching.same_address("r")})) AS s
+                AND ({FRESH.format(a="r")}
+                     OR NOT EXISTS ({matching.same_address("r")}{no_hash()}))) AS s
         WHERE s.same = 1""",
         ctx.params,
     )
@@ -290,7 +304,7 @@ def _tags(ctx: BatchContext) -> None:
         f"""INSERT INTO {T["tag"]} (name, created_at)
         SELECT DISTINCT j.value, %(now)s FROM {T["row"]} AS r, {json_items("r.tags", "j")}
         WHERE {tagged}
-          AND NOT EXISTS (SELECT 1 FROM {T["tag"]} AS tt WHERE tt.name = j.value)
+          AND NOT EXISTS (SELECT 1 FROM {T["tag"]} AS tt WHERE tt.name = j.value{no_hash()})
         ON CONFLICT DO NOTHING""",
         ctx.params,
     )
@@ -375,7 +389,10 @@ def _activities(ctx: BatchContext) -> None:
         WHERE {IN_SPAN} AND {WRITING} AND r.activity_key IS NOT NULL
           AND r.occurred_at IS NOT NULL
         ON CONFLICT DO NOTHING""",
-        {**ctx.params, "type": ctx.job.activity_type, "channel": meta.channel,
-         "direction": meta.direction},  # fmt: skip
+        {
+            **ctx.params,
+            "type": ctx.job.activity_type,
+            "channel": meta.channel,
+            "direction": meta.direction,
+        },
     )
-

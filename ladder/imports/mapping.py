@@ -98,7 +98,12 @@ ACTIVITY_TARGETS: list[Target] = _targets(
 TARGETS: list[Target] = [*PERSON_TARGETS, *ACTIVITY_TARGETS]
 TARGET_KEYS = frozenset(t.key for t in TARGETS)
 ACTIVITY_KEYS = frozenset(t.key for t in ACTIVITY_TARGETS)
-PHONE_TARGETS = {"mobile_phone": "mobile", "phone": "other", "home_phone": "home", "work_phone": "work"}
+PHONE_TARGETS = {
+    "mobile_phone": "mobile",
+    "phone": "other",
+    "home_phone": "home",
+    "work_phone": "work",
+}
 IDENTIFYING = frozenset({"email", *PHONE_TARGETS})
 # Targets a file may map from several columns: their values are combined.
 MULTI_TARGETS = frozenset({"ignore", "tags", "reference"})
@@ -109,7 +114,8 @@ _SYSTEM_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
 def compact(header: str) -> str:
-    """``"Donor First Name"``, ``"donor_first_name"`` and ``"DonorFirstName"`` → ``donorfirstname``."""
+    """One spelling per header: "Donor First Name", "donor_first_name" and "DonorFirstName"
+    all become ``donorfirstname``."""
     split = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", header or "")
     return re.sub(r"[^0-9a-z]+", "", split.lower())
 
@@ -264,7 +270,9 @@ def validate_mapping(
             )
         used.setdefault(target, header)
     targets = set(complete.values())
-    if not errors and not (targets & IDENTIFYING or any(t.startswith("external:") for t in targets)):
+    if not errors and not (
+        targets & IDENTIFYING or any(t.startswith("external:") for t in targets)
+    ):
         errors.append(
             "Map at least one column that identifies a person: an email address, a phone "
             "number or an external id such as a VAN id. A name alone is not enough."

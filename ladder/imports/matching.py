@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ladder.imports.sql import T, json_contains, json_items, run, suppressed
+from ladder.imports.sql import T, derived, json_contains, json_items, no_hash, run, suppressed
 
 NAME_FIELDS = ("first_name", "middle_name", "last_name", "suffix")
 TEXT_FIELDS = (*NAME_FIELDS, "employer", "occupation", "source")
@@ -95,28 +95,37 @@ def group_duplicates(job: int) -> None:
     for _ in range(MAX_ROUNDS):
         moved = 0
         for key in ("email", "match_phone"):
+            with derived(
+                "dup_keys",
+                f"""SELECT {key} AS k, MIN(canonical_row) AS c FROM {row}
+                WHERE job_id = %(job)s AND status = 'ok' AND {key} IS NOT NULL
+                GROUP BY {key} HAVING COUNT(*) > 1""",
+                p,
+                key="k",
+            ) as keys:
+                moved += run(
+                    f"""UPDATE {row} AS r SET canonical_row = m.c FROM {keys} AS m
+                    WHERE r.job_id = %(job)s AND r.status = 'ok' AND r.{key} = m.k
+                      AND r.canonical_row > m.c""",
+                    p,
+                )
+        with derived(
+            "dup_ids",
+            f"""SELECT x2.system, x2.value, MIN(r2.canonical_row) AS c
+            FROM {T["iext"]} AS x2 JOIN {row} AS r2
+              ON r2.job_id = x2.job_id AND r2.row_number = x2.row_number
+            WHERE x2.job_id = %(job)s AND r2.status = 'ok'
+            GROUP BY x2.system, x2.value HAVING COUNT(DISTINCT x2.row_number) > 1""",
+            p,
+            key="system, value",
+        ) as ids:
             moved += run(
-                f"""UPDATE {row} AS r SET canonical_row = m.c
-                FROM (SELECT {key} AS k, MIN(canonical_row) AS c FROM {row}
-                      WHERE job_id = %(job)s AND status = 'ok' AND {key} IS NOT NULL
-                      GROUP BY {key} HAVING COUNT(*) > 1) AS m
-                WHERE r.job_id = %(job)s AND r.status = 'ok' AND r.{key} = m.k
+                f"""UPDATE {row} AS r SET canonical_row = m.c FROM {T["iext"]} AS x, {ids} AS m
+                WHERE x.job_id = %(job)s AND x.system = m.system AND x.value = m.value
+                  AND r.job_id = %(job)s AND r.row_number = x.row_number AND r.status = 'ok'
                   AND r.canonical_row > m.c""",
                 p,
             )
-        moved += run(
-            f"""UPDATE {row} AS r SET canonical_row = m.c
-            FROM {T["iext"]} AS x,
-                 (SELECT x2.system, x2.value, MIN(r2.canonical_row) AS c
-                  FROM {T["iext"]} AS x2 JOIN {row} AS r2
-                    ON r2.job_id = x2.job_id AND r2.row_number = x2.row_number
-                  WHERE x2.job_id = %(job)s AND r2.status = 'ok'
-                  GROUP BY x2.system, x2.value HAVING COUNT(DISTINCT x2.row_number) > 1) AS m
-            WHERE x.job_id = %(job)s AND x.system = m.system AND x.value = m.value
-              AND r.job_id = %(job)s AND r.row_number = x.row_number AND r.status = 'ok'
-              AND r.canonical_row > m.c""",
-            p,
-        )
         if not moved:
             return
         # Follow chains (row 9 → row 5 → row 2) so every row points at its group's first row.
@@ -134,68 +143,99 @@ def match_existing(span: Span, *, leaders_only: bool = False) -> None:
     row = T["row"]
     only = " AND r.canonical_row = r.row_number" if leaders_only else ""
     pending = f"{IN_SPAN} AND r.person_id IS NULL AND r.status = 'ok'{only}"
-    run(
-        f"""UPDATE {row} AS r SET person_id = m.person_id
-        FROM (SELECT x.row_number, MIN(e.person_id) AS person_id
-              FROM {T["iext"]} AS x JOIN {T["extid"]} AS e
-                ON e.system = x.system AND e.value = x.value
-              WHERE x.job_id = %(job)s AND x.row_number BETWEEN %(lo)s AND %(hi)s
-              GROUP BY x.row_number) AS m
-        WHERE {pending} AND r.row_number = m.row_number""",
+    with derived(
+        "id_matches",
+        f"""SELECT x.row_number, MIN(e.person_id) AS person_id
+        FROM {T["iext"]} AS x JOIN {T["extid"]} AS e ON e.system = x.system AND e.value = x.value
+        WHERE x.job_id = %(job)s AND x.row_number BETWEEN %(lo)s AND %(hi)s
+        GROUP BY x.row_number""",
         span.params,
-    )
+        key="row_number",
+    ) as found:
+        run(
+            f"""UPDATE {row} AS r SET person_id = m.person_id FROM {found} AS m
+            WHERE {pending} AND r.row_number = m.row_number""",
+            span.params,
+        )
     run(
         f"""UPDATE {row} AS r SET person_id = e.person_id FROM {T["email"]} AS e
         WHERE {pending} AND r.email IS NOT NULL AND e.address = r.email""",
         span.params,
     )
-    run(
-        f"""UPDATE {row} AS r SET person_id = m.person_id
-        FROM (SELECT ph.number, MIN(ph.person_id) AS person_id FROM {T["phone"]} AS ph
-              WHERE ph.number IN (SELECT r.match_phone FROM {row} AS r
-                                  WHERE {pending} AND r.match_phone IS NOT NULL)
-              GROUP BY ph.number HAVING COUNT(DISTINCT ph.person_id) = 1) AS m
-        WHERE {pending} AND r.match_phone = m.number""",
+    with derived(
+        "phone_matches",
+        f"""SELECT ph.number, MIN(ph.person_id) AS person_id FROM {T["phone"]} AS ph
+        WHERE ph.number IN (SELECT r.match_phone FROM {row} AS r
+                            WHERE {pending} AND r.match_phone IS NOT NULL)
+        GROUP BY ph.number HAVING COUNT(DISTINCT ph.person_id) = 1""",
         span.params,
-    )
+        key="number",
+    ) as found:
+        run(
+            f"""UPDATE {row} AS r SET person_id = m.person_id FROM {found} AS m
+            WHERE {pending} AND r.match_phone = m.number""",
+            span.params,
+        )
 
 
 def spread_matches(job: int) -> None:
-    """After matching the whole file: unmatched rows of a group take the person of the group's
-    first matched row, and each person's rows are led by that person's first row."""
+    """After matching the whole file: a group whose first row found nobody takes the person
+    of its first row that did; the rest of the group follows its first row; and all rows of
+    one person are led by that person's first row (whose values update the person)."""
     row = T["row"]
     p = {"job": job}
-    run(
-        f"""UPDATE {row} AS r SET person_id = g.person_id
-        FROM (SELECT canonical_row, person_id,
+    with derived(
+        "group_people",
+        f"""SELECT c, person_id FROM (
+              SELECT canonical_row AS c, person_id,
                      ROW_NUMBER() OVER (PARTITION BY canonical_row ORDER BY row_number) AS rn
-              FROM {row} WHERE job_id = %(job)s AND status = 'ok' AND person_id IS NOT NULL) AS g
-        WHERE g.rn = 1 AND r.job_id = %(job)s AND r.status = 'ok' AND r.person_id IS NULL
-          AND r.canonical_row = g.canonical_row""",
+              FROM {row} WHERE job_id = %(job)s AND status = 'ok' AND person_id IS NOT NULL
+                AND canonical_row <> row_number) AS g
+            WHERE rn = 1""",
         p,
-    )
-    run(
-        f"""UPDATE {row} AS r SET canonical_row = m.c
-        FROM (SELECT person_id, MIN(row_number) AS c FROM {row}
-              WHERE job_id = %(job)s AND status = 'ok' AND person_id IS NOT NULL
-              GROUP BY person_id) AS m
-        WHERE r.job_id = %(job)s AND r.status = 'ok' AND r.person_id = m.person_id
-          AND r.canonical_row <> m.c""",
+        key="c",
+    ) as groups:
+        run(
+            f"""UPDATE {row} AS r SET person_id = g.person_id FROM {groups} AS g
+            WHERE r.job_id = %(job)s AND r.row_number = g.c AND r.person_id IS NULL
+              AND r.status = 'ok'""",
+            p,
+        )
+    follow_leaders(Span(job))
+    with derived(
+        "person_rows",
+        f"""SELECT person_id, MIN(row_number) AS c FROM {row}
+        WHERE job_id = %(job)s AND status = 'ok' AND person_id IS NOT NULL
+        GROUP BY person_id
+        -- several rows, or one row whose group is led by a row of somebody else
+        HAVING COUNT(*) > 1 OR MIN(canonical_row) <> MIN(row_number)""",
         p,
-    )
+        key="person_id",
+    ) as people:
+        run(
+            f"""UPDATE {row} AS r SET canonical_row = m.c FROM {people} AS m
+            WHERE r.job_id = %(job)s AND r.status = 'ok' AND r.person_id = m.person_id
+              AND r.canonical_row <> m.c""",
+            p,
+        )
 
 
 def follow_leaders(span: Span) -> None:
     """Unmatched rows in the span take their group leader's person (already matched, or
-    created by an earlier batch). Rows of a person this import created are duplicates."""
+    created by an earlier batch). Rows of a person this import created are duplicates.
+
+    Only non-leading rows are touched (few, in most files), each through a lookup of its leader
+    by the unique index. No EXISTS on the staging table: its statistics on person_id go stale
+    while a job is applied and PostgreSQL would scan the whole job for it."""
     row = T["row"]
+    leader = f"FROM {row} AS c WHERE c.job_id = r.job_id AND c.row_number = r.canonical_row"
     run(
-        f"""UPDATE {row} AS r SET person_id = c.person_id,
-            status = CASE WHEN c.status IN ('new', 'duplicate') THEN 'duplicate' ELSE r.status END
-        FROM {row} AS c
+        f"""UPDATE {row} AS r SET
+            person_id = (SELECT c.person_id {leader}),
+            status = (SELECT CASE WHEN c.status IN ('new', 'duplicate') AND c.person_id IS NOT NULL
+                                  THEN 'duplicate' ELSE r.status END {leader})
         WHERE {IN_SPAN} AND r.person_id IS NULL AND r.status = 'ok'
-          AND r.canonical_row <> r.row_number
-          AND c.job_id = %(job)s AND c.row_number = r.canonical_row AND c.person_id IS NOT NULL""",
+          AND r.canonical_row <> r.row_number""",
         span.params,
     )
 
@@ -217,46 +257,47 @@ def _adds_something(f: Features, *, any_suppressions: bool) -> str:
     if f.email:
         parts.append(
             f"""(r.email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["email"]} AS e
-                 WHERE e.address = r.email))"""
+                 WHERE e.address = r.email{no_hash()}))"""
         )
     parts += [
         f"""(r.{col} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["phone"]} AS ph
-             WHERE ph.person_id = r.person_id AND ph.number = r.{col}))"""
+             WHERE ph.person_id = r.person_id AND ph.number = r.{col}{no_hash()}))"""
         for col in f.phones
     ]
     if f.address:
         parts.append(
             f"""((r.line1 IS NOT NULL OR r.postal_code IS NOT NULL OR r.locality IS NOT NULL)
-                 AND NOT EXISTS ({same_address("r")}))"""
+                 AND NOT EXISTS ({same_address("r")}{no_hash()}))"""
         )
     if f.tags:
         parts.append(
             f"""(r.tags IS NOT NULL AND EXISTS (SELECT 1 FROM {json_items("r.tags", "j")}
                  WHERE NOT EXISTS (
                    SELECT 1 FROM {T["tagging"]} AS tg JOIN {T["tag"]} AS tt ON tt.id = tg.tag_id
-                   WHERE tg.person_id = r.person_id AND tt.name = j.value)))"""
+                   WHERE tg.person_id = r.person_id AND tt.name = j.value{no_hash()})
+                 {no_hash()}))"""
         )
     if f.external:
         parts.append(
             f"""EXISTS (SELECT 1 FROM {T["iext"]} AS x WHERE x.job_id = r.job_id
                  AND x.row_number = r.row_number AND NOT EXISTS (SELECT 1 FROM {T["extid"]} AS e
-                   WHERE e.system = x.system AND e.value = x.value))"""
+                   WHERE e.system = x.system AND e.value = x.value{no_hash()}){no_hash()})"""
         )
     if f.group:
         parts.append(
             f"""(r.group_id IS NOT NULL
-                 AND EXISTS (SELECT 1 FROM {T["group"]} AS g WHERE g.id = r.group_id)
+                 AND EXISTS (SELECT 1 FROM {T["group"]} AS g WHERE g.id = r.group_id{no_hash()})
                  AND NOT EXISTS (SELECT 1 FROM {T["membership"]} AS m
-                                 WHERE m.person_id = r.person_id AND m.group_id = r.group_id))"""
+                   WHERE m.person_id = r.person_id AND m.group_id = r.group_id{no_hash()}))"""
         )
     if f.email_consent:
         supp = suppressed("email", "r.email", any_suppressions=any_suppressions)
         parts.append(
             f"""(r.email_consent = 'opt_in' AND NOT {supp} AND EXISTS (
                    SELECT 1 FROM {T["email"]} AS e WHERE e.address = r.email
-                   AND e.subscription = 'unknown'))
+                   AND e.subscription = 'unknown'{no_hash()}))
             OR (r.email_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["email"]} AS e
-                 WHERE e.address = r.email AND e.subscription <> 'unsubscribed'))"""
+                 WHERE e.address = r.email AND e.subscription <> 'unsubscribed'{no_hash()}))"""
         )
     if f.sms_consent and f.phones:
         sms = f.sms_phone
@@ -264,15 +305,15 @@ def _adds_something(f: Features, *, any_suppressions: bool) -> str:
         parts.append(
             f"""(r.sms_consent = 'opt_in' AND NOT {supp} AND EXISTS (
                    SELECT 1 FROM {T["phone"]} AS ph WHERE ph.person_id = r.person_id
-                   AND ph.number = {sms} AND ph.sms_subscription = 'unknown'))
+                   AND ph.number = {sms} AND ph.sms_subscription = 'unknown'{no_hash()}))
             OR (r.sms_consent = 'opt_out' AND EXISTS (SELECT 1 FROM {T["phone"]} AS ph
                  WHERE ph.person_id = r.person_id AND ph.number = {sms}
-                 AND ph.sms_subscription <> 'unsubscribed'))"""
+                 AND ph.sms_subscription <> 'unsubscribed'{no_hash()}))"""
         )
     if f.activities:
         parts.append(
             f"""(r.activity_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {T["activity"]} AS a
-                 WHERE a.idempotency_key = r.activity_key))"""
+                 WHERE a.idempotency_key = r.activity_key{no_hash()}))"""
         )
     return " OR ".join(parts) or "FALSE"
 

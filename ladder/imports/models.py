@@ -1,7 +1,8 @@
 """The import pipeline's tables: the job, its staged rows and the batches already applied.
 
-A file is read once into the staging tables (``ImportRow`` plus its external ids and issues); matching, the dry run, apply and undo are set-based SQL over them. Staging tables point
-at their job without a database constraint: COPY of a million rows should not pay a foreign-key
+A file is read once into the staging tables (``ImportRow`` plus its external ids and issues);
+matching, the dry run, apply and undo are set-based SQL over them. Staging tables point at their
+job without a database constraint: COPY of a million rows should not pay a foreign-key
 check per row, and they are deleted with their job by the ORM anyway.
 """
 

@@ -24,12 +24,16 @@ from django.core.exceptions import ValidationError
 SNIFF_BYTES = 1 << 20
 SAMPLE_ROWS = 10
 DELIMITERS = (",", "\t", ";", "|")
-# Single-byte encodings that charset-normalizer confuses with each other on Western text
-# (it calls most cp1252 files cp1250). US and European exports are overwhelmingly cp1252.
-_WESTERN = {
-    "cp1250", "cp1252", "latin_1", "iso8859_1", "iso8859_2", "iso8859_15", "mac_roman",
-    "cp850", "cp437", "ascii", "mac_latin2", "iso8859_9", "cp1254", "cp1257",
-}  # fmt: skip
+# charset-normalizer calls most cp1252 files cp1250, cp775 or mac_roman: Western text fits many
+# single-byte code pages. US and European exports are overwhelmingly cp1252, so its guess is
+# only trusted when it names a script cp1252 cannot be (Cyrillic, Greek, Hebrew, Arabic, Thai,
+# the East Asian encodings).
+_NON_LATIN = (
+    "cp1251", "koi8", "cp866", "cp855", "iso8859_5", "mac_cyrillic", "cp1253", "iso8859_7",
+    "mac_greek", "cp1255", "iso8859_8", "cp862", "cp1256", "iso8859_6", "cp720", "cp864",
+    "shift_jis", "euc_j", "cp932", "iso2022", "gb2312", "gbk", "gb18030", "hz", "big5",
+    "cp949", "euc_kr", "cp950", "johab", "tis_620", "cp874", "utf_16", "utf_32",
+)  # fmt: skip
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -73,7 +77,8 @@ def sniff(path: Path) -> FileInfo:
     if "\x00" in text:
         raise ValidationError("This is not a text file; upload CSV or XLSX.")
     delimiter = detect_delimiter(text)
-    rows = list(csv.reader(io.StringIO(_complete_lines(text, len(head) < SNIFF_BYTES)), delimiter=delimiter))
+    lines = io.StringIO(_complete_lines(text, len(head) < SNIFF_BYTES), newline="")
+    rows = list(csv.reader(lines, delimiter=delimiter))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise ValidationError("The file is empty.")
@@ -107,15 +112,13 @@ def detect_encoding(head: bytes) -> str:
 
     best = from_bytes(head[: 256 * 1024]).best()
     guess = codecs.lookup(best.encoding).name.replace("-", "_") if best else ""
-    if guess.startswith("utf_16") or guess.startswith("utf_32"):
+    if guess.startswith(_NON_LATIN):
         return guess
-    if not guess or guess in _WESTERN:
-        try:
-            head.decode("cp1252")
-            return "cp1252"
-        except UnicodeDecodeError:
-            return "latin-1"
-    return guess
+    try:
+        head.decode("cp1252")
+        return "cp1252"
+    except UnicodeDecodeError:
+        return "latin-1"  # decodes any byte; the five bytes cp1252 leaves undefined are rare
 
 
 def _decode_head(head: bytes, encoding: str) -> str:
@@ -307,6 +310,7 @@ def iter_frames(
         encoding="utf8-lossy",
         quote_char='"',
         raise_if_empty=False,
+        missing_columns="insert",  # a short row gets NULLs, like a spreadsheet's empty cells
     ).with_row_index("row_number", offset=2)
     try:
         for chunk in frame.collect_batches(chunk_size=chunk_rows):

@@ -22,7 +22,7 @@ from ladder.imports import matching, reader, staging, undo
 from ladder.imports.mapping import activity_type_problem, propose_mapping, validate_mapping
 from ladder.imports.models import ImportBatch, ImportJob
 from ladder.imports.normalise import Plan, normalise_chunk
-from ladder.imports.sql import T, analyze, fetch, prepare_connection
+from ladder.imports.sql import T, analyze, fetch, no_jit, prepare_connection
 from ladder.imports.summary import summarise
 from ladder.people.models import CustomField, Suppression
 
@@ -128,7 +128,9 @@ def import_set_mapping(
     target is unknown, or a custom field does not exist."""
     _editable(job)
     custom_keys = set(CustomField.objects.values_list("key", flat=True))
-    complete = validate_mapping(mapping, headers=job.headers, kind=job.kind, custom_keys=custom_keys)
+    complete = validate_mapping(
+        mapping, headers=job.headers, kind=job.kind, custom_keys=custom_keys
+    )
     tag = " ".join((extra_tag if extra_tag is not None else job.extra_tag).split())
     if len(tag) > 100:
         raise ValidationError("The tag name is longer than 100 characters.")
@@ -167,12 +169,14 @@ def import_stage(*, job: ImportJob, progress: Progress = None) -> ImportJob:
                 progress(done, total)
         _save(job, phase="matching", rows_total=done)
         analyze("row", "iext", "person", "email", "phone", "extid")
-        matching.group_duplicates(job.pk)
-        span = matching.Span(job.pk)
-        matching.match_existing(span)
-        matching.spread_matches(job.pk)
         prepare_connection()
-        matching.classify(span, _features(job), any_suppressions=Suppression.objects.exists())
+        with transaction.atomic():
+            no_jit()
+            matching.group_duplicates(job.pk)
+            span = matching.Span(job.pk)
+            matching.match_existing(span)
+            matching.spread_matches(job.pk)
+            matching.classify(span, _features(job), any_suppressions=Suppression.objects.exists())
         _save(job, status=Status.STAGED, phase="staged", counts=summarise(job.pk, kind=job.kind),
               batch_size=settings.LADDER_IMPORT_BATCH_SIZE, staged_at=timezone.now())  # fmt: skip
         if progress:
@@ -201,7 +205,10 @@ def _batches(job: ImportJob) -> list[tuple[int, int, int]]:
 
 
 def _rows_between(job: ImportJob, lo: int, hi: int) -> int:
-    sql = f"SELECT COUNT(*) FROM {T['row']} WHERE job_id = %(job)s AND row_number BETWEEN %(lo)s AND %(hi)s"
+    sql = (
+        f"SELECT COUNT(*) FROM {T['row']} "
+        "WHERE job_id = %(job)s AND row_number BETWEEN %(lo)s AND %(hi)s"
+    )
     return fetch(sql, {"job": job.pk, "lo": lo, "hi": hi})[0][0]
 
 
@@ -257,7 +264,9 @@ def import_undo(*, actor: User | None, job: ImportJob) -> ImportJob:
     if job.status == Status.UNDONE:
         raise ValidationError("This import was already undone.")
     if not ImportBatch.objects.filter(job=job).exists():
-        raise ValidationError("Nothing of this import has been applied, so there is nothing to undo.")
+        raise ValidationError(
+            "Nothing of this import has been applied, so there is nothing to undo."
+        )
     if job.status == Status.APPLYING:
         raise ValidationError("This import is still being applied; undo it when it has finished.")
     _save(job, status=Status.UNDOING, phase="undoing")

@@ -85,4 +85,4 @@ def _insert_many(table: str, names: str, frame: pl.DataFrame) -> None:
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
     with connection.cursor() as cursor:
         for offset in range(0, frame.height, SLICE_ROWS):
-            cursor.executemany(sql, frame.slice(offset, SLICE_ROWS).iter_rows())
+            cursor.executemany(sql, frame.slice(offset, SLICE_ROWS).rows())

@@ -110,8 +110,10 @@ def clean_phone(frame: pl.DataFrame, source: str, region: str) -> tuple[pl.Serie
             & (~plus | pl.col("raw").str.starts_with("+1"))
         )
         ten = pl.col("digits").str.len_bytes() == 10
-        e164 = pl.when(ten).then(pl.lit("+1") + pl.col("digits")).otherwise(
-            pl.lit("+") + pl.col("digits")
+        e164 = (
+            pl.when(ten)
+            .then(pl.lit("+1") + pl.col("digits"))
+            .otherwise(pl.lit("+") + pl.col("digits"))
         )
     else:
         work = work.with_columns(fast=pl.lit(False))
@@ -182,12 +184,14 @@ def parse_datetime(expr: pl.Expr, time_zone: str) -> pl.Expr:
 
 
 def parse_amount(expr: pl.Expr) -> pl.Expr:
-    """"$1,234.50", "(3.00)", "12,50" → a number with two decimals, as text; NULL if not one."""
+    """ "$1,234.50", "(3.00)", "12,50" → a number with two decimals, as text; NULL if not one."""
     text = expr.str.strip_chars().str.replace_all(r"[$€£\s]", "")
     text = text.str.replace(r"^\((.*)\)$", "-$1")
     decimal_comma = text.str.contains(r"^-?\d+,\d{1,2}$")
-    text = pl.when(decimal_comma).then(text.str.replace(",", ".")).otherwise(
-        text.str.replace_all(",", "")
+    text = (
+        pl.when(decimal_comma)
+        .then(text.str.replace(",", "."))
+        .otherwise(text.str.replace_all(",", ""))
     )
     number = pl.when(text.str.contains(r"^-?\d{1,10}(\.\d*)?$")).then(text)
     return number.cast(pl.Float64, strict=False).round(2).cast(pl.Decimal(12, 2)).cast(pl.String)
