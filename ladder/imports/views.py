@@ -71,7 +71,7 @@ def _mapping_rows(job: ImportJob, mapping: dict[str, str]) -> list[dict]:
             "index": i,
             "header": header,
             "target": mapping.get(header, "ignore"),
-            "samples": [row.get(header, "") for row in samples],
+            "samples": [row[header] for row in samples if row.get(header)],
         }
         for i, header in enumerate(job.headers)
     ]
