@@ -15,7 +15,8 @@ from django.conf import settings
 
 from ladder.activity.catalogue import info
 from ladder.imports import matching
-from ladder.imports.matching import IN_SPAN, NAME_FIELDS, Features, Span
+from ladder.imports.consent import apply_consent
+from ladder.imports.matching import IN_SPAN, NAME_FIELDS, WRITING, Features, Span
 from ladder.imports.models import ImportJob
 from ladder.imports.sql import (
     T,
@@ -28,14 +29,9 @@ from ladder.imports.sql import (
     no_jit,
     now_param,
     run,
-    sha256_hex,
     suppressed,
 )
 
-# Rows that write something. 'unchanged' rows add nothing by definition.
-WRITING = "r.status IN ('new', 'duplicate', 'update') AND r.person_id IS NOT NULL"
-# A row whose person this batch just created: it has no contact points yet, so the checks for
-# existing ones (an index probe each) are skipped.
 FRESH = "{a}.status = 'new'"
 DETAIL_FIELDS = ("employer", "occupation", "source")
 PHONE_KINDS = (("phone_mobile", "mobile", 1), ("phone_other", "other", 2),
@@ -85,7 +81,7 @@ def apply_batch(ctx: BatchContext) -> int:
     steps = [
         (f.email, _emails), (bool(f.phones), _phones), (f.address, _addresses),
         (f.external, _external_ids), (f.tags, _tags), (f.group, _memberships),
-        (f.email_consent or f.sms_consent, _consent), (f.activities, _activities),
+        (f.email_consent or f.sms_consent, apply_consent), (f.activities, _activities),
     ]  # fmt: skip
     for wanted, step in steps:
         if wanted:
@@ -94,12 +90,22 @@ def apply_batch(ctx: BatchContext) -> int:
 
 
 def _reset(ctx: BatchContext) -> None:
-    """Forget the dry run's verdicts for this batch: people may have changed since, or been
-    deleted. Matching runs again from what the database holds now."""
+    """Revisit the dry run's verdicts for this batch against what the database holds now.
+
+    Rows that would update someone are classified again (the person may have changed or
+    gone). Rows the dry run found to add nothing keep that verdict — the data manager approved
+    it, and an edit made since (a tag removed by hand) should not be undone by the import —
+    unless their person has been deleted, when they are matched again from scratch."""
     run(
         f"""UPDATE {T["row"]} AS r SET status = 'ok',
             person_id = (SELECT p.id FROM {T["person"]} AS p WHERE p.id = r.person_id)
-        WHERE {IN_SPAN} AND r.status IN ('update', 'unchanged')""",
+        WHERE {IN_SPAN} AND r.status = 'update'""",
+        ctx.span.params,
+    )
+    run(
+        f"""UPDATE {T["row"]} AS r SET status = 'ok', person_id = NULL
+        WHERE {IN_SPAN} AND r.status = 'unchanged' AND NOT EXISTS (
+            SELECT 1 FROM {T["person"]} AS p WHERE p.id = r.person_id{no_hash()})""",
         ctx.span.params,
     )
 
@@ -172,8 +178,7 @@ def _create_people(ctx: BatchContext) -> int:
         f"""INSERT INTO {T["person"]} (first_name, middle_name, last_name, suffix, employer,
             occupation, sort_name, birthdate, languages, custom_fields, source, home_group_id,
             import_job_id, import_row, created_at, updated_at)
-        SELECT {text},
-            lower(trim(COALESCE(r.last_name, '') || ' ' || COALESCE(r.first_name, ''))),
+        SELECT {text}, COALESCE(r.sort_name, ''),
             r.birthdate, '', {jsonb("COALESCE(r.custom, '{}')")},
             COALESCE(r.source, %(person_source)s),
             (SELECT g.id FROM {T["group"]} AS g WHERE g.id = r.group_id),
@@ -327,53 +332,6 @@ def _memberships(ctx: BatchContext) -> None:
         ON CONFLICT DO NOTHING""",
         ctx.params,
     )
-
-
-def _consent(ctx: BatchContext) -> None:
-    """Mapped consent columns, by the rules of `ladder.people.services.consent_record`: an
-    opt-in applies only where nothing has been said yet and the address is not suppressed; an
-    opt-out always applies and suppresses the address. Nothing is written twice."""
-    f = ctx.features
-    channels = []
-    if f.email_consent and f.email:
-        channels.append(
-            ("email", T["email"], "subscription", "c.address",
-             f"SELECT e.id FROM {T['row']} AS r JOIN {T['email']} AS e ON e.address = r.email "
-             f"WHERE {IN_SPAN} AND {WRITING} AND r.email_consent = '{{status}}'")
-        )  # fmt: skip
-    if f.sms_consent and f.phones:
-        channels.append(
-            ("sms", T["phone"], "sms_subscription", "c.number",
-             f"SELECT ph.id FROM {T['row']} AS r JOIN {T['phone']} AS ph "
-             f"ON ph.person_id = r.person_id AND ph.number = {f.sms_phone} "
-             f"WHERE {IN_SPAN} AND {WRITING} AND r.sms_consent = '{{status}}'")
-        )  # fmt: skip
-    for channel, table, field, point, chosen in channels:
-        supp = suppressed(channel, point, any_suppressions=ctx.any_suppressions)
-        for status, allowed, value in (
-            ("opt_in", f"c.{field} = 'unknown' AND NOT {supp}", "subscribed"),
-            ("opt_out", f"c.{field} <> 'unsubscribed'", "unsubscribed"),
-        ):
-            ids = chosen.format(status=status)
-            where = f"c.id IN ({ids}) AND {allowed}"
-            run(
-                f"""INSERT INTO {T["consent"]} (person_id, channel, contact_point, status, source,
-                    wording, by_person, occurred_at, actor_id, import_job_id, created_at)
-                SELECT c.person_id, '{channel}', {point}, '{status}', %(source)s, '', FALSE,
-                    %(now)s, %(actor)s, %(job)s, %(now)s
-                FROM {table} AS c WHERE {where}""",
-                ctx.params,
-            )
-            run(f"UPDATE {table} AS c SET {field} = '{value}' WHERE {where}", ctx.params)
-            if status == "opt_out":
-                run(
-                    f"""INSERT INTO {T["suppression"]} (channel, address_hash, reason, created_at)
-                    SELECT DISTINCT '{channel}', {sha256_hex(channel, point)},
-                        'opt-out: ' || %(source)s, %(now)s
-                    FROM {table} AS c WHERE c.id IN ({ids})
-                    ON CONFLICT DO NOTHING""",
-                    ctx.params,
-                )
 
 
 def _activities(ctx: BatchContext) -> None:

@@ -86,6 +86,10 @@ class Span:
 
 
 IN_SPAN = "r.job_id = %(job)s AND r.row_number BETWEEN %(lo)s AND %(hi)s"
+# Rows that write something. 'unchanged' rows add nothing by definition.
+WRITING = "r.status IN ('new', 'duplicate', 'update') AND r.person_id IS NOT NULL"
+# A row whose person this batch just created: it has no contact points yet, so the checks for
+# existing ones (an index probe each) are skipped.
 
 
 def group_duplicates(job: int) -> None:

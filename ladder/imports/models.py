@@ -126,6 +126,7 @@ class ImportRow(models.Model):
     middle_name = models.TextField(null=True, blank=True)
     last_name = models.TextField(null=True, blank=True)
     suffix = models.TextField(null=True, blank=True)
+    sort_name = models.TextField(null=True, blank=True)
     birthdate = models.DateField(null=True, blank=True)
     employer = models.TextField(null=True, blank=True)
     occupation = models.TextField(null=True, blank=True)

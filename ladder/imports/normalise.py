@@ -34,12 +34,12 @@ PHONE_COLUMNS = {"mobile": "phone_mobile", "home": "phone_home", "work": "phone_
                  "other": "phone_other"}  # fmt: skip
 STAGE_COLUMNS = [
     "row_number", "status", "canonical_row", "first_name", "middle_name", "last_name", "suffix",
-    "birthdate", "employer", "occupation", "source", "email", "phone_mobile", "phone_home",
-    "phone_work", "phone_other", "match_phone", "line1", "line2", "locality", "region",
-    "postal_code", "country", "county", "congressional_district", "state_upper_district",
-    "state_lower_district", "precinct", "group_id", "custom", "tags", "email_consent",
-    "sms_consent",
-    "occurred_at", "amount", "activity_source", "result", "payload", "activity_key",
+    "sort_name", "birthdate", "employer", "occupation", "source", "email", "phone_mobile",
+    "phone_home", "phone_work", "phone_other", "match_phone", "line1", "line2", "locality",
+    "region", "postal_code", "country", "county", "congressional_district",
+    "state_upper_district", "state_lower_district", "precinct", "group_id", "custom", "tags",
+    "email_consent", "sms_consent", "occurred_at", "amount", "activity_source", "result",
+    "payload", "activity_key",
 ]  # fmt: skip
 ISSUE_COLUMNS = ["row_number", "column", "value", "code", "reason", "rejected"]
 
@@ -208,6 +208,15 @@ def normalise_chunk(raw: pl.DataFrame, plan: Plan) -> Staged:
         issues.add(frame, too_long, source, base, "too_long",
                    f"longer than {limit} characters; cut to fit")  # fmt: skip
         out[column] = base.str.slice(0, limit)
+    if "first_name" in out or "last_name" in out:
+        # make_sort_name(), in polars: its lower-casing is Unicode-aware on every database
+        # (SQLite's lower() only folds ASCII).
+        parts = [out[k].fill_null("") for k in ("last_name", "first_name") if k in out]
+        out["sort_name"] = (
+            frame.select(pl.concat_str([pl.lit(p) for p in parts], separator=" ").str.strip_chars())
+            .to_series()
+            .str.to_lowercase()
+        )
     columns.details(frame, plan, out, issues)
     if plan.kind == "activities":
         columns.activity(frame, plan, out, issues, externals)

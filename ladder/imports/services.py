@@ -135,7 +135,7 @@ def import_set_mapping(
     if len(tag) > 100:
         raise ValidationError("The tag name is longer than 100 characters.")
     _save(job, mapping=complete, extra_tag=tag, status=Status.UPLOADED, phase="queued",
-          counts={}, error="")  # fmt: skip
+          counts={}, error="", staged_at=None)  # fmt: skip
     return job
 
 
@@ -146,7 +146,9 @@ def import_stage(*, job: ImportJob, progress: Progress = None) -> ImportJob:
     custom_keys = set(CustomField.objects.values_list("key", flat=True))
     validate_mapping(job.mapping, headers=job.headers, kind=job.kind, custom_keys=custom_keys)
     try:
-        _save(job, status=Status.STAGING, phase="reading", rows_done=0, error="", counts={})
+        # staged_at marks a complete dry run; apply refuses a job without one.
+        _save(job, status=Status.STAGING, phase="reading", rows_done=0, error="", counts={},
+              staged_at=None)  # fmt: skip
         staging.clear(job.pk)
         plan = Plan.build(headers=job.headers, mapping=job.mapping, kind=job.kind,
                           activity_type=job.activity_type, extra_tag=job.extra_tag)  # fmt: skip
@@ -225,14 +227,12 @@ def import_apply(*, job: ImportJob, progress: Progress = None) -> ImportJob:
     features = _features(job)
     try:
         prepare_connection()
-        for position, (number, lo, hi) in enumerate(batches):
+        # No ANALYZE between batches: batch statements are written to probe indexes whatever
+        # the statistics say (see `ladder.imports.apply.apply_batch`), and re-analyzing the
+        # growing people tables cost a fifth of the apply time.
+        for number, lo, hi in batches:
             if number in applied:
                 continue
-            if position & (position - 1) == 0:
-                # The people tables grow (and staged rows gain person ids) as batches land:
-                # refresh the planner's picture at batches 0, 1, 2, 4, 8…, so its estimates stay
-                # within a factor of two of the truth for a handful of ANALYZEs.
-                analyze("row", "person", "email", "phone", "extid", "tagging")
             with transaction.atomic():
                 locked = ImportJob.objects.select_for_update().get(pk=job.pk)
                 if ImportBatch.objects.filter(job=locked, number=number).exists():
@@ -269,9 +269,15 @@ def import_undo(*, actor: User | None, job: ImportJob) -> ImportJob:
         )
     if job.status == Status.APPLYING:
         raise ValidationError("This import is still being applied; undo it when it has finished.")
-    _save(job, status=Status.UNDOING, phase="undoing")
-    prepare_connection()
-    undo.restore_and_remove(job.pk)
-    undo.delete_created_people(job.pk)
+    _save(job, status=Status.UNDOING, phase="undoing", error="")
+    try:
+        prepare_connection()
+        undo.restore_and_remove(job.pk)
+        undo.delete_created_people(job.pk)
+    except Exception as exc:
+        # Status stays "undoing": the undo can be run again (every step is idempotent), and
+        # the job cannot be applied again meanwhile.
+        _save(job, phase="failed", error=f"Undo failed: {exc}"[:2000])
+        raise
     _save(job, status=Status.UNDONE, phase="undone", undone_at=timezone.now())
     return job

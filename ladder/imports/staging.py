@@ -81,8 +81,11 @@ def _insert_many(table: str, names: str, frame: pl.DataFrame) -> None:
             if isinstance(t, pl.Datetime | pl.Date)
         ]
     )
-    marks = ", ".join(["%s"] * frame.width)
+    marks = ", ".join(["?"] * frame.width)
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for offset in range(0, frame.height, SLICE_ROWS):
-            cursor.executemany(sql, frame.slice(offset, SLICE_ROWS).rows())
+    # The driver's own executemany: Django's wrapper rewrites the query and tees the rows,
+    # a sixth of the load time here. The transaction is Django's (stage_chunk's atomic).
+    connection.ensure_connection()
+    raw = connection.connection
+    for offset in range(0, frame.height, SLICE_ROWS):
+        raw.executemany(sql, frame.slice(offset, SLICE_ROWS).rows())

@@ -15,7 +15,12 @@ from ladder.imports.selectors import (
     import_rejections_csv,
     import_sample,
 )
-from ladder.imports.services import import_create, import_set_mapping, import_stage
+from ladder.imports.services import (
+    import_apply,
+    import_create,
+    import_set_mapping,
+    import_stage,
+)
 from ladder.imports.tasks import import_apply_task, import_stage_task
 from ladder.imports.tests.conftest import run_import, stage, write_csv
 from ladder.people.models import Person
@@ -81,3 +86,16 @@ def test_an_applied_import_cannot_be_remapped_or_restaged(tmp_path):
         import_set_mapping(actor=None, job=job, mapping=job.mapping)
     with pytest.raises(ValidationError, match="already been applied"):
         import_stage(job=job)
+
+
+def test_a_file_that_breaks_while_staging_fails_clearly_and_cannot_be_applied(tmp_path):
+    path = write_csv(tmp_path / "p.csv", [["Email"], ["a@example.org"], ["b@example.org"]])
+    job = import_create(actor=None, path_or_file=path, original_name="p.csv")
+    import_set_mapping(actor=None, job=job, mapping=job.mapping)
+    (tmp_path / "data" / job.file_path).write_bytes(b'Email\n"unterminated, quote\n' * 3)
+    with pytest.raises(ValidationError):
+        import_stage(job=job)
+    progress = import_progress(job)
+    assert progress["phase"] == "failed" and progress["error"]
+    with pytest.raises(ValidationError, match="Only a checked"):
+        import_apply(job=job)
