@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "ladder.people",
     "ladder.activity",
     "ladder.imports",
+    "ladder.segments",
+    "ladder.ladders",
 ]
 
 MIDDLEWARE = [

@@ -51,6 +51,10 @@ class ActivityType(models.TextChoices):
     RECRUITED = "recruited", "Recruited someone"
     LEVEL_CHANGE = "level_change", "Ladder level changed"
     MERGE = "merge", "Records merged"
+    ASK_OFFERED = "ask_offered", "Ask offered"
+    ASK_ACCEPTED = "ask_accepted", "Ask accepted"
+    ASK_DECLINED = "ask_declined", "Ask declined"
+    ASK_DROPPED = "ask_dropped", "Dropped out of an ask"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,10 @@ CATALOGUE: dict[str, TypeInfo] = {
     _T.RECRUITED: TypeInfo(_C.IN_PERSON, _IN, is_action=True),
     _T.LEVEL_CHANGE: TypeInfo(_C.SYSTEM, _OUT),
     _T.MERGE: TypeInfo(_C.SYSTEM, _OUT),
+    _T.ASK_OFFERED: TypeInfo(_C.SYSTEM, _OUT),
+    _T.ASK_ACCEPTED: TypeInfo(_C.WEB, _IN, is_action=True),
+    _T.ASK_DECLINED: TypeInfo(_C.WEB, _IN),
+    _T.ASK_DROPPED: TypeInfo(_C.WEB, _IN),
 }
 
 CONTACT_TYPES = frozenset(t for t, i in CATALOGUE.items() if i.is_contact)
