@@ -113,7 +113,10 @@ class Subscription(models.TextChoices):
 
 
 class EmailAddress(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="emails")
+    # Indexed by "email_person" below; the FK's own index would be a duplicate.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="emails", db_index=False
+    )
     # Normalised (lower-cased, validated); unique so that an email identifies one person.
     address = models.CharField(max_length=254, unique=True)
     is_primary = models.BooleanField(default=False)
@@ -139,7 +142,10 @@ class Phone(models.Model):
         WORK = "work", "Work"
         OTHER = "other", "Other"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phones")
+    # The unique (person, number) constraint serves lookups by person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="phones", db_index=False
+    )
     number = models.CharField(max_length=20, db_index=True, help_text="E.164")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.OTHER)
     do_not_call = models.BooleanField(default=False)
@@ -161,7 +167,9 @@ class Phone(models.Model):
 
 
 class Address(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="addresses", db_index=False
+    )
     line1 = models.CharField(max_length=200, blank=True, default="")
     line2 = models.CharField(max_length=200, blank=True, default="")
     locality = models.CharField(max_length=100, blank=True, default="")
@@ -200,8 +208,11 @@ class Tag(models.Model):
 
 
 class Tagging(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="taggings")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings")
+    # Served by the unique (person, tag) and the (tag, person) index: no single-column ones.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="taggings", db_index=False
+    )
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="taggings", db_index=False)
     import_job_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -236,7 +247,9 @@ class CustomField(models.Model):
 class ExternalId(models.Model):
     """An id for this person in another system (VAN, a voter file, ActBlue…)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="external_ids")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="external_ids", db_index=False
+    )
     system = models.CharField(max_length=40)
     value = models.CharField(max_length=100)
     import_job_id = models.BigIntegerField(null=True, blank=True)
@@ -250,8 +263,13 @@ class ExternalId(models.Model):
 
 
 class Membership(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    # Served by the unique (person, group) and the (group, person) index.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     import_job_id = models.BigIntegerField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
 
@@ -277,7 +295,11 @@ class ConsentEvent(models.Model):
         OPT_OUT = "opt_out", "Opted out"
 
     person = models.ForeignKey(
-        Person, null=True, on_delete=models.SET_NULL, related_name="consent_events"
+        Person,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_events",
+        db_index=False,  # "consent_person" (person, occurred_at) serves it
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # The normalised address or E.164 number the consent is about.
