@@ -6,100 +6,204 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('people', '0001_initial'),
+        ("people", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AskOffer',
+            name="AskOffer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('offered', 'Offered'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('dropped', 'Dropped out'), ('withdrawn', 'Withdrawn (ask filled or closed)')], default='offered', max_length=10)),
-                ('wave', models.PositiveIntegerField(default=1)),
-                ('rank', models.FloatField(default=0, help_text='Fit score when offered; higher is better.')),
-                ('offered_at', models.DateTimeField()),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("offered", "Offered"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("dropped", "Dropped out"),
+                            ("withdrawn", "Withdrawn (ask filled or closed)"),
+                        ],
+                        default="offered",
+                        max_length=10,
+                    ),
+                ),
+                ("wave", models.PositiveIntegerField(default=1)),
+                (
+                    "rank",
+                    models.FloatField(
+                        default=0, help_text="Fit score when offered; higher is better."
+                    ),
+                ),
+                ("offered_at", models.DateTimeField()),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='EngagementConfig',
+            name="EngagementConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('half_life_days', models.PositiveIntegerField(default=90, help_text='An activity counts half as much after this many days.')),
-                ('weights', models.JSONField(blank=True, default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "half_life_days",
+                    models.PositiveIntegerField(
+                        default=90,
+                        help_text="An activity counts half as much after this many days.",
+                    ),
+                ),
+                ("weights", models.JSONField(blank=True, default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Ladder',
+            name="Ladder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('description', models.TextField(blank=True, default='')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('step_down_after_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("description", models.TextField(blank=True, default="")),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("step_down_after_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['position', 'name'],
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Rung',
+            name="Rung",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=120)),
-                ('responsibilities', models.TextField(blank=True, default='')),
-                ('criteria', models.JSONField(help_text='Filter-language definition a person must meet.')),
-                ('next_steps', models.JSONField(blank=True, default=list)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=120)),
+                ("responsibilities", models.TextField(blank=True, default="")),
+                (
+                    "criteria",
+                    models.JSONField(help_text="Filter-language definition a person must meet."),
+                ),
+                ("next_steps", models.JSONField(blank=True, default=list)),
             ],
             options={
-                'ordering': ['ladder', 'position'],
+                "ordering": ["ladder", "position"],
             },
         ),
         migrations.CreateModel(
-            name='RungMove',
+            name="RungMove",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('moved_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("moved_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='RungPlacement',
+            name="RungPlacement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("since", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Ask',
+            name="Ask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('needed', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('waiting', 'Waiting for another ask to fill'), ('open', 'Open'), ('filled', 'Filled'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('prefer_postal_prefix', models.CharField(blank=True, default='', max_length=10)),
-                ('deadline', models.DateTimeField(blank=True, null=True)),
-                ('wave_factor', models.PositiveIntegerField(default=2)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('filled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='asks', to='people.group')),
-                ('opens_after', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='unlocks', to='ladders.ask')),
-                ('prefer_tags', models.ManyToManyField(blank=True, related_name='+', to='people.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("needed", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("waiting", "Waiting for another ask to fill"),
+                            ("open", "Open"),
+                            ("filled", "Filled"),
+                            ("closed", "Closed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("prefer_postal_prefix", models.CharField(blank=True, default="", max_length=10)),
+                ("deadline", models.DateTimeField(blank=True, null=True)),
+                ("wave_factor", models.PositiveIntegerField(default=2)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("filled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="asks",
+                        to="people.group",
+                    ),
+                ),
+                (
+                    "opens_after",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="unlocks",
+                        to="ladders.ask",
+                    ),
+                ),
+                (
+                    "prefer_tags",
+                    models.ManyToManyField(blank=True, related_name="+", to="people.tag"),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -5,102 +5,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ladders', '0001_initial'),
-        ('people', '0001_initial'),
-        ('segments', '0001_initial'),
+        ("ladders", "0001_initial"),
+        ("people", "0001_initial"),
+        ("segments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ask',
-            name='segment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='asks', to='segments.segment'),
+            model_name="ask",
+            name="segment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="asks",
+                to="segments.segment",
+            ),
         ),
         migrations.AddField(
-            model_name='askoffer',
-            name='ask',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offers', to='ladders.ask'),
+            model_name="askoffer",
+            name="ask",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="offers", to="ladders.ask"
+            ),
         ),
         migrations.AddField(
-            model_name='askoffer',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ask_offers', to='people.person'),
+            model_name="askoffer",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="ask_offers",
+                to="people.person",
+            ),
         ),
         migrations.AddField(
-            model_name='rung',
-            name='ladder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rungs', to='ladders.ladder'),
+            model_name="rung",
+            name="ladder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rungs",
+                to="ladders.ladder",
+            ),
         ),
         migrations.AddField(
-            model_name='ask',
-            name='rung',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='asks', to='ladders.rung'),
+            model_name="ask",
+            name="rung",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="asks",
+                to="ladders.rung",
+            ),
         ),
         migrations.AddField(
-            model_name='rungmove',
-            name='from_rung',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ladders.rung'),
+            model_name="rungmove",
+            name="from_rung",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="ladders.rung",
+            ),
         ),
         migrations.AddField(
-            model_name='rungmove',
-            name='ladder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='ladders.ladder'),
+            model_name="rungmove",
+            name="ladder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="moves",
+                to="ladders.ladder",
+            ),
         ),
         migrations.AddField(
-            model_name='rungmove',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='people.person'),
+            model_name="rungmove",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="people.person"
+            ),
         ),
         migrations.AddField(
-            model_name='rungmove',
-            name='to_rung',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='ladders.rung'),
+            model_name="rungmove",
+            name="to_rung",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="ladders.rung",
+            ),
         ),
         migrations.AddField(
-            model_name='rungplacement',
-            name='ladder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='ladders.ladder'),
+            model_name="rungplacement",
+            name="ladder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="placements",
+                to="ladders.ladder",
+            ),
         ),
         migrations.AddField(
-            model_name='rungplacement',
-            name='person',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rung_placements', to='people.person'),
+            model_name="rungplacement",
+            name="person",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rung_placements",
+                to="people.person",
+            ),
         ),
         migrations.AddField(
-            model_name='rungplacement',
-            name='rung',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='ladders.rung'),
+            model_name="rungplacement",
+            name="rung",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="placements",
+                to="ladders.rung",
+            ),
         ),
         migrations.AddIndex(
-            model_name='askoffer',
-            index=models.Index(fields=['ask', 'status'], name='ask_offer_status'),
+            model_name="askoffer",
+            index=models.Index(fields=["ask", "status"], name="ask_offer_status"),
         ),
         migrations.AddConstraint(
-            model_name='askoffer',
-            constraint=models.UniqueConstraint(fields=('ask', 'person'), name='ask_offer_unique'),
+            model_name="askoffer",
+            constraint=models.UniqueConstraint(fields=("ask", "person"), name="ask_offer_unique"),
         ),
         migrations.AddConstraint(
-            model_name='rung',
-            constraint=models.UniqueConstraint(fields=('ladder', 'position'), name='rung_position_unique'),
+            model_name="rung",
+            constraint=models.UniqueConstraint(
+                fields=("ladder", "position"), name="rung_position_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rungmove',
-            index=models.Index(fields=['ladder', 'moved_at'], name='rung_move_ladder_time'),
+            model_name="rungmove",
+            index=models.Index(fields=["ladder", "moved_at"], name="rung_move_ladder_time"),
         ),
         migrations.AddIndex(
-            model_name='rungmove',
-            index=models.Index(fields=['person', 'ladder'], name='rung_move_person'),
+            model_name="rungmove",
+            index=models.Index(fields=["person", "ladder"], name="rung_move_person"),
         ),
         migrations.AddIndex(
-            model_name='rungplacement',
-            index=models.Index(fields=['ladder', 'rung'], name='placement_ladder_rung'),
+            model_name="rungplacement",
+            index=models.Index(fields=["ladder", "rung"], name="placement_ladder_rung"),
         ),
         migrations.AddConstraint(
-            model_name='rungplacement',
-            constraint=models.UniqueConstraint(fields=('person', 'ladder'), name='placement_unique'),
+            model_name="rungplacement",
+            constraint=models.UniqueConstraint(
+                fields=("person", "ladder"), name="placement_unique"
+            ),
         ),
     ]
