@@ -1,8 +1,10 @@
-"""`make bench`: import benchmarks on PostgreSQL and SQLite, each beside its floor.
+"""`make bench`: import and segments benchmarks on PostgreSQL and SQLite, each beside its floor.
 
-Each database runs in its own subprocess (`python -m bench.import_bench`) because Django's
-settings are fixed per process. PostgreSQL comes from LADDER_BENCH_PG_URL, or a throwaway
-cluster this script starts (scripts/pg-throwaway). Results: bench/results/*.json.
+Each database runs in its own subprocess (`python -m bench.import_bench`, `python -m
+bench.segments_bench`) because Django's settings are fixed per process. PostgreSQL comes from
+LADDER_BENCH_PG_URL, or a cluster this script starts: a throwaway one for imports
+(scripts/pg-throwaway), a kept one under var/bench/pg for segments (bench/pgcluster.py), whose
+generated people and activities are reused by the next run. Results: bench/results/*.json.
 """
 
 from __future__ import annotations
@@ -33,6 +35,63 @@ def run_one(db_url: str, label: str, rows: int, workdir: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def run_segments(people: int, sqlite_people: int, cases: str | None, databases: str) -> None:
+    """The segments benchmark: PostgreSQL at ``people``, SQLite at ``sqlite_people``."""
+    from bench import pgcluster
+
+    cache = ROOT / "var" / "bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    runs = []
+    pg_url = os.environ.get("LADDER_BENCH_PG_URL")
+    own_cluster = not pg_url and databases in ("both", "postgresql")
+    if own_cluster:
+        pg_url = pgcluster.start(cache / "pg", 55441)
+    try:
+        if databases in ("both", "postgresql"):
+            assert pg_url is not None
+            runs.append(("postgresql", people, pg_url))
+        if databases in ("both", "sqlite"):
+            path = cache / f"segments-{sqlite_people}_{20 * sqlite_people}.sqlite3"
+            runs.append(("sqlite", sqlite_people, f"sqlite:///{path}"))
+        for vendor, n, url in runs:
+            name = f"segments-{vendor}-{n}"
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "LADDER_DATA_DIR": str(cache / "data"),
+                "DJANGO_SETTINGS_MODULE": "ladder.settings",
+            }
+            command = [sys.executable, "-m", "bench.segments_bench", "--people", str(n)]
+            command += ["--out", str(RESULTS / f"{name}.json")]
+            command += ["--plans", str(RESULTS / f"{name}.plans.txt")]
+            if cases:
+                command += ["--cases", cases, "--merge"]
+            subprocess.run(command, env=env, cwd=ROOT, check=True)
+            result = json.loads((RESULTS / f"{name}.json").read_text())
+            print(f"wrote bench/results/{name}.json ({result['run_seconds']:.0f} s)")
+            for case in result["cases"]:
+                print_segments_case(result["label"], case)
+    finally:
+        if own_cluster:
+            pgcluster.stop(cache / "pg")
+
+
+def print_segments_case(label: str, case: dict) -> None:
+    if "missing" in case:
+        print(f"  {label:>18} {case['name']:<24} not measured: {case['missing']} is missing")
+        return
+    target = case.get("target_seconds")
+    verdict = (
+        "" if target is None else f"  target {target:g} s {'met' if case['met'] else 'MISSED'}"
+    )
+    floor = case.get("floor_seconds")
+    print(
+        f"  {label:>18} {case['name']:<24} {case['seconds']:9.3f} s"
+        f"  floor {floor if floor is not None else float('nan'):8.3f} s"
+        f"  ratio {case['ratio'] if case['ratio'] is not None else float('nan'):7.2f}{verdict}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=100_000, help="people on PostgreSQL")
@@ -42,17 +101,34 @@ def main() -> None:
         default=None,
         help="people on SQLite (default: min(scale, 100k))",
     )
-    parser.add_argument("--only", choices=["postgres", "sqlite"], default=None)
+    parser.add_argument(
+        "--only",
+        choices=["postgres", "sqlite", "imports", "segments"],
+        default=None,
+        help="postgres / sqlite: the import benchmark on that database; imports / segments: one "
+        "benchmark on both",
+    )
+    parser.add_argument(
+        "--segments-cases",
+        default=None,
+        help="comma-separated subset of segments,recompute,incremental (default: all)",
+    )
+    parser.add_argument("--segments-db", choices=["both", "postgresql", "sqlite"], default="both")
     args = parser.parse_args()
+    if args.only in (None, "segments"):
+        sqlite_people = min(args.sqlite_scale or args.scale, 100_000)
+        run_segments(args.scale, sqlite_people, args.segments_cases, args.segments_db)
+    if args.only == "segments":
+        return
     sqlite_rows = args.sqlite_scale or min(args.scale, 100_000)
     RESULTS.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="ladder-bench-") as tmp:
         work = Path(tmp)
-        if args.only in (None, "sqlite"):
+        if args.only in (None, "sqlite", "imports"):
             url = f"sqlite:///{work / 'bench.sqlite3'}"
             results.append(run_one(url, f"sqlite-{sqlite_rows}", sqlite_rows, work))
-        if args.only in (None, "postgres"):
+        if args.only in (None, "postgres", "imports"):
             pg_url = os.environ.get("LADDER_BENCH_PG_URL")
             pgdir = work / "pg"
             if not pg_url:

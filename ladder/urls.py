@@ -6,5 +6,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include("ladder.imports.urls")),
     path("export/", include("ladder.people.urls")),
+    path("", include("ladder.segments.urls")),
+    path("ladders/", include("ladder.ladders.urls")),
+    path("", include("ladder.ladders.ask_urls")),
     path("", include("ladder.web.urls")),
 ]

@@ -68,7 +68,14 @@ class PersonStats(models.Model):
     calls_made = models.IntegerField(default=0)
     doors_knocked = models.IntegerField(default=0)
     recruits = models.IntegerField(default=0)
+    # The engagement score belongs to `ladder.ladders.scoring`, not to the rollups: the rollup
+    # SQL writes 0 for new rows and never touches these two columns afterwards.
+    # engagement_raw is Σ weight · 2^((occurred_at − EPOCH) / half-life), so new activities *add*
+    # to it and the score at any moment is raw · 2^(−(now − EPOCH) / half-life); ordering by
+    # raw is ordering by the score at any moment. engagement_score is that score, rounded, at
+    # the time the row's raw value was last written (for display and sorting).
     engagement_score = models.IntegerField(default=0, db_index=True)
+    engagement_raw = models.FloatField(default=0.0, db_index=True)
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

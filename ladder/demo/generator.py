@@ -31,6 +31,7 @@ from ladder.demo.history.touches import engagement, ensure_every_type, first_tou
 from ladder.demo.load import Loaded, Progress, load_plan
 from ladder.demo.people import build_groups, build_organizers, build_people, build_recruiters
 from ladder.demo.plan import Plan, Story
+from ladder.demo.segments import demo_segments
 
 
 @dataclass
@@ -123,6 +124,14 @@ def generate_demo(
     loaded = load_plan(plan, password=password, progress=progress)
     stored = time.perf_counter()
     rollups = _rebuild_rollups(progress)
+    rolled = time.perf_counter()
+    if rollups:
+        _seed_ladders(progress, plan.now)
+    demo_segments()  # saved segments, counted against the loaded people and rollups
+    if rollups:
+        from ladder.demo.asks import demo_asks
+
+        demo_asks(now=plan.now, seed=seed)  # asks need the ladders' placements
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,
@@ -137,7 +146,8 @@ def generate_demo(
         seconds={
             "plan": planned - started,
             "load": stored - planned,
-            "rollups": finished - stored,
+            "rollups": rolled - stored,
+            "ladders": finished - rolled,
             "total": finished - started,
         },
         rollups=rollups,
@@ -186,3 +196,17 @@ def _rebuild_rollups(progress: Progress | None) -> bool:
         now=timezone.now() + settle,
     )
     return True
+
+
+def _seed_ladders(progress: Progress | None, now: dt.datetime) -> None:
+    """The demo's ladders, with every score computed and every person placed as of the
+    story's ``now`` (so the moves are dated with the rest of the history)."""
+    from ladder.demo.ladders import seed_ladders
+    from ladder.ladders.placement import ladders_recompute
+
+    seed_ladders()
+    report = progress or (lambda phase, done, total: None)
+    ladders_recompute(
+        now=now,
+        progress=lambda phase, done, total: report(f"ladders: {phase}", done, total),
+    )

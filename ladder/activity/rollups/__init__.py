@@ -19,11 +19,16 @@ writing them, which holds for services (short transactions) and for imports, whi
 activities in batches of their own transactions. Anything that still slips past (a writer
 stalled for longer) is corrected by the next rebuild, which reads the whole log.
 
-Windowed fields decay with time: `touches_30d`, `touches_90d`, `given_365d` and the recency
-part of `engagement_score` are computed relative to the moment a row is computed. The
-incremental path recomputes a touched person's whole row, so it is exact for anyone with new
-activity; people with no new activity keep the values of their last computation until a rebuild
-(run `ladder rollups rebuild` nightly, e.g. from cron, to refresh them).
+The engagement score is not computed here: `ladder.ladders.scoring` owns
+`PersonStats.engagement_raw` / `engagement_score`; new rows start at 0 and updates leave them
+alone. A rebuild re-inserts rows (score 0), so `ladder rollups rebuild` recomputes the scores
+right after it (this module never imports the ladders app).
+
+Windowed fields decay with time: `touches_30d`, `touches_90d` and `given_365d` are computed
+relative to the moment a row is computed. The incremental path recomputes a touched person's
+whole row, so it is exact for anyone with new activity; people with no new activity keep the
+values of their last computation until a rebuild (run `ladder rollups rebuild` nightly, e.g.
+from cron, to refresh them).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
-from ladder.activity.models import Activity, DailyMetric, PersonStats, RollupWatermark
+from ladder.activity.models import Activity, DailyMetric, RollupWatermark
 from ladder.activity.rollups import sql
 from ladder.people.models import Person
 
@@ -55,39 +60,6 @@ _NO_LIMIT = 2**63 - 1
 
 # progress(phase, done, total): phase is "daily metrics" or "people".
 Progress = Callable[[str, int, int], None]
-
-
-def engagement_score(stats: PersonStats, now: dt.datetime) -> int:
-    """How `PersonStats.engagement_score` (0–100) is computed — five parts, each capped:
-
-    * recency of the last action (any type in ACTION_TYPES): 30 points within 30 days,
-      20 within 90 days, 10 within a year, else 0;
-    * frequency of action: 2 points per action ever taken, at most 20;
-    * giving: 5 points per gift, at most 15;
-    * showing up: 5 points per event attended, at most 15;
-    * volunteering: 5 points per shift completed plus 1 point per 10 calls or door knocks the
-      person made as a volunteer, at most 20.
-
-    So a supporter who signed one petition last week scores 30 + 2 = 32; someone who gave three
-    times, came to three events and did four shifts this month scores 30 + 20 + 15 + 15 + 20 =
-    100. The rollups compute it in SQL (`sql.SCORE`); this is the same rule in Python, for
-    explaining a score on screen and for tests.
-    """
-    recency = 0
-    if stats.last_action_at is not None:
-        age = now - stats.last_action_at
-        for days, points in ((30, 30), (90, 20), (365, 10)):
-            if age <= dt.timedelta(days=days):
-                recency = points
-                break
-    volunteering = stats.shifts_done * 5 + (stats.calls_made + stats.doors_knocked) // 10
-    return (
-        recency
-        + min(stats.actions_total * 2, 20)
-        + min(stats.gifts_count * 5, 15)
-        + min(stats.events_attended * 5, 15)
-        + min(volunteering, 20)
-    )
 
 
 def _unsettled_from(after_id: int, now: dt.datetime) -> int:
@@ -207,7 +179,6 @@ def rollups_rebuild(
 __all__ = [
     "SETTLE",
     "RebuildResult",
-    "engagement_score",
     "rollups_rebuild",
     "rollups_update",
 ]

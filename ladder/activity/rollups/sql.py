@@ -63,28 +63,17 @@ def touched_people(column: str) -> str:
     )"""
 
 
-def _capped(expression: str, cap: int) -> str:
-    # CASE instead of LEAST/MIN: PostgreSQL has only LEAST, SQLite only the scalar MIN.
-    return f"CASE WHEN ({expression}) >= {cap} THEN {cap} ELSE ({expression}) END"
-
-
-# The engagement score; `ladder.activity.rollups.engagement_score` documents it in prose.
-SCORE = " + ".join(
-    [
-        "CASE WHEN s.last_action_at >= %(d30)s THEN 30 WHEN s.last_action_at >= %(d90)s THEN 20"
-        " WHEN s.last_action_at >= %(d365)s THEN 10 ELSE 0 END",
-        _capped("s.actions_total * 2", 20),
-        _capped("s.gifts_count * 5", 15),
-        _capped("s.events_attended * 5", 15),
-        _capped("s.shifts_done * 5 + (s.calls_made + s.doors_knocked) / 10", 20),
-    ]
-)
+# The engagement score is not a rollup: `ladder.ladders.scoring` owns PersonStats.engagement_raw
+# and engagement_score (a decayed sum that new activities add to). New rows start at 0 and the
+# upsert below never overwrites them; a rebuild deletes and re-inserts rows, so `ladder rollups
+# rebuild` recomputes the scores afterwards.
+SCORE_COLUMNS = ["engagement_score", "engagement_raw"]
 
 STATS_COLUMNS = [
     "first_activity_at", "last_open_at", "last_click_at", "last_action_at", "last_contact_at",
     "touches_30d", "touches_90d", "actions_total", "given_total", "given_365d", "given_largest",
     "gifts_count", "last_gift_at", "events_attended", "shifts_done", "calls_made",
-    "doors_knocked", "recruits", "engagement_score", "computed_at",
+    "doors_knocked", "recruits", "computed_at",
 ]  # fmt: skip
 
 _NULLABLE = {"first_activity_at", "last_open_at", "last_click_at", "last_action_at",
@@ -105,8 +94,8 @@ def stats_upsert(people: PersonPredicate) -> str:
     inserted = ", ".join(f"s.{c}" for c in STATS_COLUMNS[:18])
     updates = ", ".join(f"{c} = excluded.{c}" for c in STATS_COLUMNS)
     return f"""
-INSERT INTO {STATS} (person_id, {", ".join(STATS_COLUMNS)})
-SELECT s.person_id, {inserted}, {SCORE}, %(now)s
+INSERT INTO {STATS} (person_id, {", ".join(STATS_COLUMNS + SCORE_COLUMNS)})
+SELECT s.person_id, {inserted}, %(now)s, 0, 0.0
 FROM (
     SELECT p.id AS person_id, {", ".join(outer)},
         COALESCE(vol.calls_made, 0) AS calls_made,

@@ -25,6 +25,7 @@ import io
 from collections.abc import Callable, Iterator
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from ladder.core.models import User
 from ladder.people.export.columns import (
@@ -39,6 +40,7 @@ from ladder.people.export.columns import (
     people_export_queryset,
 )
 from ladder.people.export.rows import row_chunks
+from ladder.people.models import Person
 
 
 def people_export_rows(
@@ -76,6 +78,7 @@ def people_export_csv(
     progress: Callable[[int], None] | None = None,
     chunk_size: int | None = None,
     use_copy: bool | None = None,
+    people: QuerySet[Person] | None = None,
 ) -> Iterator[str]:
     """The export as CSV text: the header first, then one piece per chunk of people.
 
@@ -83,10 +86,13 @@ def people_export_csv(
     names correctly; ``progress`` is called with the number of people in each chunk written;
     ``use_copy`` forces (True) or avoids (False) the PostgreSQL COPY path, which is otherwise
     used whenever the database is PostgreSQL; ``chunk_size`` is people per chunk (by default
-    CHUNK_SIZE, or COPY_CHUNK_SIZE with COPY). Raises ExportError at once for an unknown column.
+    CHUNK_SIZE, or COPY_CHUNK_SIZE with COPY). ``people``, when given, is the set to export
+    instead of the searched and filtered one — a segment or a list, already scoped to ``user``
+    by its caller. Raises ExportError at once for an unknown column.
     """
     parsed = export_columns_parse(columns)
-    people = people_export_queryset(user, query=query, tag_id=tag_id, group_id=group_id)
+    if people is None:
+        people = people_export_queryset(user, query=query, tag_id=tag_id, group_id=group_id)
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
     size = chunk_size or (COPY_CHUNK_SIZE if use_copy else CHUNK_SIZE)

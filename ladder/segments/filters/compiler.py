@@ -56,6 +56,10 @@ MAX_SEGMENT_NESTING = 5
 
 _COMPARE = {"gte": "gte", "gt": "gt", "lte": "lte", "lt": "lt", "eq": "exact"}
 NOBODY = Q(pk__in=[])
+INTEGER_STATS = frozenset(
+    ("gifts_count", "touches_30d", "touches_90d", "actions_total", "events_attended",
+     "shifts_done", "calls_made", "doors_knocked", "recruits")
+)  # fmt: skip
 
 
 def compare(left: float | Decimal, op: str, right: float | Decimal) -> bool:
@@ -69,6 +73,20 @@ def compare(left: float | Decimal, op: str, right: float | Decimal) -> bool:
     if op == "lt":
         return left < right
     return left == right
+
+
+def whole_comparison(op: str, value: float) -> tuple[str, int] | None:
+    """The same comparison against whole numbers only, or None when no whole number passes.
+
+    Integer lookups in Django truncate a fractional value (``gt -0.5`` would become ``gt 0``
+    and ``eq 1.5`` would become ``eq 1``), so counts are compared with whole bounds instead."""
+    if value == int(value):
+        return op, int(value)
+    if op == "eq":
+        return None
+    if op in ("gt", "gte"):
+        return "gte", math.ceil(value)
+    return "lte", math.floor(value)
 
 
 class Sha256Hex(Func):
@@ -131,9 +149,13 @@ class Compiler:
     def _any(self, node: dict[str, Any]) -> Q:
         if not node["of"]:
             return NOBODY
-        q = self.condition(node["of"][0])
-        for child in node["of"][1:]:
-            q |= self.condition(child)
+        children = [self.condition(child) for child in node["of"]]
+        # An empty Q is "everyone", but Django drops it from `|` (X | Q() is X), so say it here.
+        if any(not child for child in children):
+            return Q()
+        q = children[0]
+        for child in children[1:]:
+            q |= child
         return q
 
     def _not(self, node: dict[str, Any]) -> Q:
@@ -343,6 +365,10 @@ class Compiler:
         measure, op, value = node["measure"], node["op"], node["value"]
 
         if measure == "count":
+            whole = whole_comparison(op, value)
+            if whole is None:
+                return NOBODY
+            op, value = whole
             if not compare(0, op, value) and compare(1, op, value) and op in ("gte", "gt"):
                 return Q(Exists(rows.filter(person_id=OuterRef("pk"))))  # "at least one"
             if compare(0, op, value) and not compare(1, op, value) and op in ("eq", "lt", "lte"):
@@ -376,6 +402,11 @@ class Compiler:
         if field == "engagement_score":
             return self._score(stats, op, node["value"])
         value = node["value"]
+        if field in INTEGER_STATS:
+            whole = whole_comparison(op, value)
+            if whole is None:
+                return NOBODY
+            op, value = whole
         passing = Q(**{f"{field}__{_COMPARE[op]}": value})
         if compare(0, op, value):  # no stats row counts as 0
             return ~Q(Exists(stats.filter(~passing)))

@@ -84,9 +84,11 @@ def _activity(node: dict[str, Any]) -> str:
 def _condition(node: dict[str, Any], names: _Names) -> str:
     kind = node["kind"]
     if kind == "all":
-        if not node["of"]:
-            return "everyone"
-        return _join([_condition(c, names) for c in node["of"]], "and")
+        # Organizers say "education people, minus donors": negated parts read as exclusions.
+        kept = [_condition(c, names) for c in node["of"] if c["kind"] != "not"]
+        minus = [_condition(c["of"], names) for c in node["of"] if c["kind"] == "not"]
+        text = ", ".join(kept) or "everyone"
+        return text + "".join(f", minus {part}" for part in minus)
     if kind == "any":
         if not node["of"]:
             return "no one"

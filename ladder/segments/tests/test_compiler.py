@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from ladder.activity.catalogue import ActivityType as T
 from ladder.activity.rollups import rollups_rebuild
@@ -246,11 +245,13 @@ def test_describe_reads_like_a_sentence(town):
         "match": {"kind": "all", "of": [
             {"kind": "address", "field": "region", "values": ["IA"]},
             {"kind": "tags", "match": "any", "tags": [tag("education")]},
-            {"kind": "not", "of": {"kind": "stat", "field": "given_365d", "op": "gt", "value": 1000}},
+            {"kind": "not", "of": {
+                "kind": "stat", "field": "given_365d", "op": "gt", "value": 1000,
+            }},
         ]},
     }  # fmt: skip
     assert describe(definition) == (
-        "In region IA, tagged education and not (given in the last 365 days more than $1,000)"
+        "In region IA, tagged education, minus given in the last 365 days more than $1,000"
     )
 
 
@@ -265,14 +266,14 @@ def test_describe_reads_like_a_sentence(town):
                 "match": {"kind": "stat", "field": "given_365d", "op": "gt", "value": "lots"},
             },
             "match.value",
-        ),  # fmt: skip
+        ),
         (
             {
                 "version": 1,
                 "match": {"kind": "all", "of": [{"kind": "tags", "match": "any", "tags": []}]},
             },
             "match.of[0].tags",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_bad_definitions_name_the_place(definition, path):

@@ -15,6 +15,7 @@ from ladder.activity.models import PersonStats
 from ladder.activity.services import activity_record
 from ladder.core.models import Role, User
 from ladder.core.services import user_create
+from ladder.ladders.scoring import raw_bound
 from ladder.people.models import Address, CustomField, Person
 from ladder.people.services import (
     consent_record,
@@ -99,7 +100,8 @@ def maria(two_groups, staff_user, fields) -> Person:
             occurred_at=now - dt.timedelta(days=days), source="seed",
         )  # fmt: skip
     PersonStats.objects.create(
-        person=person, engagement_score=68, actions_total=5, given_total=Decimal("1369.00"),
+        person=person, engagement_score=68, engagement_raw=raw_bound(68, now), actions_total=5,
+        given_total=Decimal("1369.00"),
         given_365d=Decimal("461.00"), given_largest=Decimal("457.00"), gifts_count=3,
         events_attended=6, last_action_at=now - dt.timedelta(days=3), computed_at=now,
     )  # fmt: skip

@@ -16,6 +16,7 @@ from ladder.activity.catalogue import ActivityChannel, ActivityType
 from ladder.activity.selectors import TimelinePage
 from ladder.core.access import current_user
 from ladder.core.models import User
+from ladder.ladders.selectors import profile_panel
 from ladder.people.models import CustomField, Person, Tag
 from ladder.people.selectors import person_for, visible_people
 from ladder.web.forms import (
@@ -100,6 +101,8 @@ def profile_context(
         "tag_names": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
         "forms": all_forms,
         "open_panel": next(iter(bound), "") if bound else "",
+        # Rungs, the engagement score explained, and the next step (ladders app).
+        "ladder_panel": profile_panel(person),
         **_timeline(request, user, person),
     }
 

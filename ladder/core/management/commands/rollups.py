@@ -39,12 +39,18 @@ class Command(BaseCommand):
                 bar = bars[phase] = tqdm(total=total, desc=phase, unit=" ids", file=stream)
             bar.update(done - bar.n)
 
+        # The rebuild re-inserts PersonStats rows with a zero engagement score; the ladders app
+        # owns the score (and placements read it), so recompute both right after.
+        from ladder.ladders.placement import ladders_recompute
+
         try:
             result = rollups_rebuild(progress)
+            ladders = ladders_recompute(progress=progress)
         finally:
             for bar in bars.values():
                 bar.close()
         self.stdout.write(
             f"Rebuilt rollups for {result.people:,} people from {result.activities:,} "
-            f"activities (watermark {result.watermark})."
+            f"activities (watermark {result.watermark}); recomputed engagement scores "
+            f"({ladders.scores_changed:,} changed) and ladders ({ladders.moves:,} moves)."
         )

@@ -10,13 +10,17 @@ from django.db import close_old_connections
 
 
 class Command(BaseCommand):
-    help = "Run a worker: queued tasks (imports, exports) and the incremental rollup loop."
+    help = (
+        "Run a worker: queued tasks (imports, exports) and the incremental rollup loop "
+        "(rollups, then engagement scores and ladder placements)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rollup-interval", type=float, default=5.0)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ladder.activity.rollups import rollups_update
+        from ladder.ladders.placement import ladders_update
 
         interval = options["rollup_interval"]
 
@@ -24,6 +28,8 @@ class Command(BaseCommand):
             while True:
                 try:
                     rollups_update()
+                    # Scores and ladder placements follow the rollups (never ahead of them).
+                    ladders_update()
                 except Exception as exc:  # keep the loop alive; the next pass retries
                     self.stderr.write(f"rollups: {exc}")
                 finally:
@@ -31,4 +37,18 @@ class Command(BaseCommand):
                 time.sleep(interval)
 
         threading.Thread(target=rollup_loop, name="rollups", daemon=True).start()
+
+        def asks_loop() -> None:
+            from ladder.ladders.asks import asks_sweep
+
+            while True:
+                try:
+                    asks_sweep()  # close asks past their deadline, top up open asks' waves
+                except Exception as exc:
+                    self.stderr.write(f"asks: {exc}")
+                finally:
+                    close_old_connections()
+                time.sleep(60)
+
+        threading.Thread(target=asks_loop, name="asks", daemon=True).start()
         call_command("db_worker", "--interval", "0.5")

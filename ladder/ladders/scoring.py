@@ -1,0 +1,554 @@
+"""The engagement score: a weighted, exponentially decaying sum of a person's activities.
+
+Each activity is worth ``weight`` points on the day it happens, half that after one half-life,
+a quarter after two, and so on. The score of a person at time ``now`` is
+
+    score(now) = Σ weight(a) · 2^(−(now − t(a)) / h)
+
+over their activities ``a`` (h = the half-life). Written relative to a fixed ``EPOCH``,
+
+    score(now) = 2^(−(now − EPOCH) / h) · Σ weight(a) · 2^((t(a) − EPOCH) / h)
+               = decay(now) · raw
+
+so `PersonStats.engagement_raw` (the Σ, which does not depend on ``now``) is all we store:
+a new activity *adds* its term to it (exactly, no recomputation of the rest), and the score
+at any moment is one multiplication. Ordering people by raw is ordering them by score at any
+moment. The filter language compares ``engagement_raw`` against `raw_bound` (the value scaled
+up to ``now``), so an index on the raw column serves "score ≥ 40".
+
+Overflow: the terms grow by 2× per half-life after EPOCH; a double holds 2^1023, so with the
+smallest half-life we allow (`MIN_HALF_LIFE_DAYS` = 14) the sum is safe until ~2064, with the
+default 90 days for ~250 years. Activities long before EPOCH underflow harmlessly towards 0.
+
+Weights (`DEFAULT_WEIGHTS`; editable in `EngagementConfig`, row id 1) are keyed by:
+
+* an activity type, e.g. ``"attendance": 10`` — every activity of that type;
+* ``"<type>:<result>"``, e.g. ``"call:talked": 3`` — activities of that type with that result
+  code; it overrides the plain type key for those rows (calls nobody answered count 0);
+* ``"volunteer:<type>"`` for call and door_knock — credited to the *volunteer* who made the
+  contact (the person whose login is the activity's actor), not to the person contacted.
+
+``level_change`` and ``merge`` never count, whatever the configuration says: a ladder move is a
+consequence of the score and must not feed back into it (placement writes level_change rows).
+
+After changing the weights or the half-life, run `scores_recompute` (``ladder ladders
+recompute``); `engagement_config_update` does it for you.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ladder.activity.catalogue import CATALOGUE, ActivityType, ContactResult
+from ladder.activity.models import Activity, PersonStats, RollupWatermark
+from ladder.core.models import User
+from ladder.ladders.models import EngagementConfig
+from ladder.people.models import Person
+
+T = ActivityType
+
+EPOCH = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+EPOCH_UNIX = EPOCH.timestamp()  # 1735689600.0
+EPOCH_JULIAN = 2460676.5  # SQLite julianday('2025-01-01 00:00:00')
+LN2 = math.log(2)
+DEFAULT_HALF_LIFE_DAYS = 90
+MIN_HALF_LIFE_DAYS = 14
+MAX_HALF_LIFE_DAYS = 3650
+# The window the explanation counts activities in ("3 events this quarter").
+QUARTER = dt.timedelta(days=91)
+
+# Points an activity is worth on the day it happens. Showing up in person and doing the work
+# count most (that is what organizing is about), then giving, then light-touch online actions;
+# opening an email is barely a signal. Outbound attempts count only when they reached someone.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    T.SHIFT_COMPLETED: 12,
+    T.ATTENDANCE: 10,
+    T.MEETING: 10,
+    T.RECRUITED: 10,
+    T.DONATION: 8,
+    T.ASK_ACCEPTED: 6,
+    T.RSVP: 3,
+    T.PETITION_SIGNATURE: 3,
+    T.FORM_SUBMISSION: 3,
+    T.WEB_SIGNUP: 2,
+    T.SOCIAL_ENGAGEMENT: 2,
+    T.SURVEY_RESPONSE: 2,
+    T.RELATIONAL_TOUCH: 2,
+    T.EMAIL_CLICKED: 1,
+    T.EMAIL_OPENED: 0.5,
+    f"{T.CALL}:{ContactResult.TALKED}": 3,
+    f"{T.DOOR_KNOCK}:{ContactResult.TALKED}": 3,
+    f"{T.TEXT}:{ContactResult.TALKED}": 2,
+    f"volunteer:{T.CALL}": 1,
+    f"volunteer:{T.DOOR_KNOCK}": 1,
+}
+
+# Never scored: they are consequences (ladder moves) or bookkeeping (merges), not engagement.
+UNSCORED = frozenset({T.LEVEL_CHANGE, T.MERGE})
+VOLUNTEER_TYPES = (T.CALL, T.DOOR_KNOCK)
+WATERMARK = "ladders"  # RollupWatermark name of the score/placement fold
+ROLLUPS_WATERMARK = "activity"  # ladder.activity.rollups.WATERMARK (never passed)
+
+_q = connection.ops.quote_name
+ACT = _q(Activity._meta.db_table)
+PER = _q(Person._meta.db_table)
+STATS = _q(PersonStats._meta.db_table)
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+class WeightsError(ValueError):
+    pass
+
+
+def weights_validate(data: object) -> dict[str, float]:
+    """Check a weights mapping; return it with float values. Raises WeightsError."""
+    if not isinstance(data, Mapping):
+        raise WeightsError("Weights must be an object of activity type → points.")
+    results = {c.value for c in ContactResult}
+    clean: dict[str, float] = {}
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise WeightsError(f"{key!r}: keys are activity types.")
+        head, _, tail = key.partition(":")
+        if head == "volunteer":
+            if tail not in VOLUNTEER_TYPES:
+                raise WeightsError(f"{key}: volunteer weights exist for call and door_knock only.")
+        elif head not in CATALOGUE:
+            raise WeightsError(f"{key}: no such activity type.")
+        elif tail and tail not in results:
+            raise WeightsError(f"{key}: {tail!r} is not a result code.")
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise WeightsError(f"{key}: points must be a number.")
+        if not -100 <= value <= 1000:
+            raise WeightsError(f"{key}: points must be between -100 and 1000.")
+        clean[key] = float(value)
+    return clean
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The configuration in force: weights and half-life, with the derived decay rates."""
+
+    half_life_days: float
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return LN2 / (self.half_life_days * 86400.0)
+
+    @property
+    def per_day(self) -> float:
+        return LN2 / self.half_life_days
+
+    def subject_weights(self) -> dict[str, float]:
+        """Non-zero weights credited to the activity's own person (type or type:result)."""
+        return {
+            k: w
+            for k, w in self.weights.items()
+            if w and not k.startswith("volunteer:") and k.partition(":")[0] not in UNSCORED
+        }
+
+    def volunteer_weights(self) -> dict[str, float]:
+        return {
+            k.partition(":")[2]: w
+            for k, w in self.weights.items()
+            if w and k.startswith("volunteer:")
+        }
+
+    def weight_of(self, type: str, result: str = "") -> float:
+        if type in UNSCORED:
+            return 0.0
+        return self.weights.get(f"{type}:{result}", self.weights.get(type, 0.0))
+
+
+def engagement_config() -> EngagementConfig:
+    """The one configuration row, created with the defaults the first time."""
+    config, _ = EngagementConfig.objects.get_or_create(
+        pk=1,
+        defaults={"half_life_days": DEFAULT_HALF_LIFE_DAYS, "weights": dict(DEFAULT_WEIGHTS)},
+    )
+    return config
+
+
+def current_scoring() -> Scoring:
+    config = engagement_config()
+    try:
+        weights = weights_validate(config.weights)
+    except WeightsError:
+        # A row edited by hand into nonsense must not stop the worker: fall back, loudly in
+        # the admin (the service refuses to save it in the first place).
+        weights = dict(DEFAULT_WEIGHTS)
+    half_life = min(max(config.half_life_days or DEFAULT_HALF_LIFE_DAYS, MIN_HALF_LIFE_DAYS),
+                    MAX_HALF_LIFE_DAYS)  # fmt: skip
+    return Scoring(half_life_days=float(half_life), weights=weights)
+
+
+def engagement_config_update(
+    *, actor: User | None, half_life_days: int, weights: Mapping[str, Any]
+) -> EngagementConfig:
+    """Change the score's configuration and recompute every score with it."""
+    if not MIN_HALF_LIFE_DAYS <= half_life_days <= MAX_HALF_LIFE_DAYS:
+        raise WeightsError(
+            f"The half-life must be between {MIN_HALF_LIFE_DAYS} and {MAX_HALF_LIFE_DAYS} days."
+        )
+    clean = weights_validate(weights)
+    with transaction.atomic():
+        config = engagement_config()
+        config.half_life_days = half_life_days
+        config.weights = clean
+        config.save()
+        scores_recompute()
+    return config
+
+
+# --- the arithmetic ------------------------------------------------------------------------
+
+
+def decay_factor(now: dt.datetime, scoring: Scoring | None = None) -> float:
+    """2^(−(now − EPOCH)/h): multiplies a raw value into the score at ``now``."""
+    s = scoring or current_scoring()
+    return math.exp(-s.per_second * (now - EPOCH).total_seconds())
+
+
+def contribution(weight: float, occurred_at: dt.datetime, scoring: Scoring) -> float:
+    """One activity's term in engagement_raw (Python twin of the SQL, for tests)."""
+    return weight * math.exp(scoring.per_second * (occurred_at - EPOCH).total_seconds())
+
+
+def raw_bound(value: float, now: dt.datetime) -> float:
+    """The raw value that is worth ``value`` points at ``now``: ``score ≥ V`` is
+    ``engagement_raw ≥ raw_bound(V, now)``. Used by the filter compiler."""
+    return value / decay_factor(now)
+
+
+def score_now(raw: float, now: dt.datetime, scoring: Scoring | None = None) -> int:
+    """The score shown on screen: raw decayed to ``now``, rounded half up (as the filter's eq)."""
+    return math.floor(raw * decay_factor(now, scoring) + 0.5)
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+
+def _literal(name: str) -> str:
+    assert name.replace("_", "").replace(":", "").isalnum(), name
+    return f"'{name}'"
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def _growth(column: str, scoring: Scoring) -> str:
+    """SQL for 2^((column − EPOCH)/h) = exp(k·(t − EPOCH)) on this backend."""
+    if connection.vendor == "postgresql":
+        seconds = f"date_part('epoch', {column}) - {EPOCH_UNIX!r}"
+        return f"EXP({_number(scoring.per_second)} * ({seconds}))"
+    # SQLite keeps datetimes as UTC text, which julianday() reads (in days).
+    return f"EXP({_number(scoring.per_day)} * (julianday({column}) - {EPOCH_JULIAN!r}))"
+
+
+def _weight_case(weights: dict[str, float]) -> tuple[str, list[str]]:
+    """CASE over a.type (and a.result) giving each row's weight; and the types that have one."""
+    by_type: dict[str, dict[str, float]] = {}
+    for key, w in weights.items():
+        kind, _, result = key.partition(":")
+        by_type.setdefault(kind, {})[result] = w
+    whens = []
+    for kind, per_result in sorted(by_type.items()):
+        plain = per_result.pop("", 0.0)
+        if per_result:
+            inner = " ".join(
+                f"WHEN {_literal(r)} THEN {_number(w)}" for r, w in sorted(per_result.items())
+            )
+            value = f"CASE a.result {inner} ELSE {_number(plain)} END"
+        else:
+            value = _number(plain)
+        whens.append(f"WHEN {_literal(kind)} THEN {value}")
+    if not whens:
+        return "0", []
+    return f"CASE a.type {' '.join(whens)} ELSE 0 END", sorted(by_type)
+
+
+def contributions_sql(scoring: Scoring, where: str) -> str:
+    """Rows (pid, pts) of every weighted activity matching ``where`` (a predicate on alias a):
+    its own person's term, plus the volunteer's term for calls and door knocks they made."""
+    case, types = _weight_case(scoring.subject_weights())
+    parts = []
+    if types:
+        parts.append(
+            f"SELECT a.person_id AS pid, {case} * {_growth('a.occurred_at', scoring)} AS pts "
+            f"FROM {ACT} a WHERE a.type IN ({', '.join(map(_literal, types))}) AND {where}"
+        )
+    volunteer = scoring.volunteer_weights()
+    if volunteer:
+        vcase = " ".join(
+            f"WHEN {_literal(k)} THEN {_number(w)}" for k, w in sorted(volunteer.items())
+        )
+        parts.append(
+            f"SELECT v.id AS pid, CASE a.type {vcase} ELSE 0 END * "
+            f"{_growth('a.occurred_at', scoring)} AS pts "
+            f"FROM {ACT} a JOIN {PER} v ON v.user_id = a.actor_id "
+            f"WHERE a.type IN ({', '.join(map(_literal, sorted(volunteer)))}) "
+            f"AND a.actor_id IS NOT NULL AND {where}"
+        )
+    if not parts:
+        return "SELECT NULL AS pid, 0.0 AS pts WHERE 1 = 0"
+    return "\nUNION ALL\n".join(parts)
+
+
+def _score_sql(raw: str) -> str:
+    return f"CAST(FLOOR(({raw}) * %(decay)s + 0.5) AS INTEGER)"
+
+
+def _full_sql(scoring: Scoring) -> str:
+    rows = contributions_sql(scoring, "a.id <= %(hi)s")
+    return f"""
+UPDATE {STATS} SET engagement_raw = x.raw, engagement_score = x.score
+FROM (
+    SELECT s.person_id AS pid, COALESCE(c.raw, 0.0) AS raw,
+        {_score_sql("COALESCE(c.raw, 0.0)")} AS score
+    FROM {STATS} s
+    LEFT JOIN (SELECT t.pid, SUM(t.pts) AS raw FROM ({rows}) t GROUP BY t.pid) c
+        ON c.pid = s.person_id
+) x
+WHERE {STATS}.person_id = x.pid
+  AND ({STATS}.engagement_raw <> x.raw OR {STATS}.engagement_score <> x.score)
+"""
+
+
+def _add_sql(scoring: Scoring) -> str:
+    rows = contributions_sql(scoring, "a.id > %(lo)s AND a.id <= %(hi)s")
+    total = f"{STATS}.engagement_raw + d.raw"
+    return f"""
+UPDATE {STATS} SET engagement_raw = {total}, engagement_score = {_score_sql(total)}
+FROM (SELECT t.pid, SUM(t.pts) AS raw FROM ({rows}) t GROUP BY t.pid) d
+WHERE {STATS}.person_id = d.pid
+"""
+
+
+# Rows changed by one bulk statement past which PostgreSQL's statistics are refreshed at once:
+# placement queries planned on stale estimates of a table just rewritten (e.g. all of
+# PersonStats after a recompute) can pick per-row subplans and run for minutes, not seconds.
+ANALYZE_AFTER = 10_000
+
+
+def analyze_if_big(cursor: Any, table: str, changed: int) -> None:
+    if connection.vendor == "postgresql" and changed >= ANALYZE_AFTER:
+        cursor.execute(f"ANALYZE {table}")
+
+
+def rollups_watermark() -> int:
+    row = RollupWatermark.objects.filter(name=ROLLUPS_WATERMARK).first()
+    return row.last_activity_id if row else 0
+
+
+def lock_watermark(*, skip_locked: bool = False) -> RollupWatermark | None:
+    """Lock the ladders watermark row for this transaction (scores and placements are folded
+    under it, so an update and a recompute never interleave)."""
+    RollupWatermark.objects.get_or_create(name=WATERMARK)
+    rows = RollupWatermark.objects.select_for_update(skip_locked=skip_locked)
+    return rows.filter(name=WATERMARK).first()
+
+
+def scores_recompute(*, now: dt.datetime | None = None) -> int:
+    """Recompute every person's engagement_raw (and engagement_score at ``now``) from the log,
+    in one set-based statement, and move the ladders watermark to the rollups watermark.
+    Returns the number of stats rows that changed.
+
+    Only activities the rollups have folded count (ids ≤ the rollups watermark): every person
+    with such an activity has a stats row, and the incremental path (`scores_add`) takes over
+    from exactly there.
+    """
+    now = now or timezone.now()
+    scoring = current_scoring()
+    with transaction.atomic():
+        mark = lock_watermark()
+        assert mark is not None
+        hi = rollups_watermark()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # One big aggregate: let it hash in memory rather than spill.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute(_full_sql(scoring), {"hi": hi, "decay": decay_factor(now, scoring)})
+            changed = max(cursor.rowcount, 0)
+            analyze_if_big(cursor, STATS, changed)
+        mark.last_activity_id = hi
+        mark.save(update_fields=["last_activity_id", "updated_at"])
+    return changed
+
+
+def scores_add(*, lo: int, hi: int, now: dt.datetime, scoring: Scoring | None = None) -> int:
+    """Add the terms of activities with ids in (lo, hi] to engagement_raw (and refresh the
+    score of the people they touch at ``now``). The caller holds the watermark lock and
+    advances it; returns the number of stats rows updated."""
+    s = scoring or current_scoring()
+    with connection.cursor() as cursor:
+        cursor.execute(_add_sql(s), {"lo": lo, "hi": hi, "decay": decay_factor(now, s)})
+        return max(cursor.rowcount, 0)
+
+
+# --- explanation ---------------------------------------------------------------------------
+
+# (singular, plural) of what an activity is called in a sentence.
+NOUNS: dict[str, tuple[str, str]] = {
+    T.ATTENDANCE: ("event", "events"),
+    T.SHIFT_COMPLETED: ("volunteer shift", "volunteer shifts"),
+    T.MEETING: ("one-on-one", "one-on-ones"),
+    T.RECRUITED: ("recruit", "recruits"),
+    T.DONATION: ("donation", "donations"),
+    T.ASK_ACCEPTED: ("ask accepted", "asks accepted"),
+    T.RSVP: ("RSVP", "RSVPs"),
+    T.PETITION_SIGNATURE: ("petition signed", "petitions signed"),
+    T.FORM_SUBMISSION: ("form filled in", "forms filled in"),
+    T.WEB_SIGNUP: ("signup", "signups"),
+    T.SOCIAL_ENGAGEMENT: ("social share", "social shares"),
+    T.SURVEY_RESPONSE: ("survey answer", "survey answers"),
+    T.RELATIONAL_TOUCH: ("relational conversation", "relational conversations"),
+    T.EMAIL_CLICKED: ("email click", "email clicks"),
+    T.EMAIL_OPENED: ("email opened", "emails opened"),
+    f"{T.CALL}:{ContactResult.TALKED}": ("call answered", "calls answered"),
+    f"{T.DOOR_KNOCK}:{ContactResult.TALKED}": ("door conversation", "door conversations"),
+    f"{T.TEXT}:{ContactResult.TALKED}": ("text conversation", "text conversations"),
+    f"volunteer:{T.CALL}": ("call made", "calls made"),
+    f"volunteer:{T.DOOR_KNOCK}": ("door knocked", "doors knocked"),
+}
+
+
+def _noun(key: str) -> tuple[str, str]:
+    if key in NOUNS:
+        return NOUNS[key]
+    kind = key.partition(":")[0]
+    label = str(ActivityType(kind).label).lower() if kind in CATALOGUE else key
+    return label, label
+
+
+@dataclass(frozen=True)
+class ScorePart:
+    key: str  # weight key: type, type:result or volunteer:type
+    points: float  # what this kind of activity contributes to the score now
+    recent: int  # how many in the last quarter
+    total: int
+    last_at: dt.datetime | None
+
+    def phrase(self, now: dt.datetime) -> str:
+        one, many = _noun(self.key)
+        days = (now - self.last_at).days if self.last_at else None
+        ago = "" if days is None else ("today" if days <= 0 else _days(days) + " ago")
+        if self.key == T.DONATION and self.last_at is not None:
+            lead = f"{self.recent} {many} this quarter, " if self.recent > 1 else ""
+            return f"{lead}last {one} {ago}"
+        if self.recent:
+            return f"{self.recent} {one if self.recent == 1 else many} this quarter"
+        if self.last_at is not None:
+            return f"last {one} {ago}"
+        return f"{self.total} {one if self.total == 1 else many}"
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    score: int
+    parts: list[ScorePart]
+
+    def text(self, now: dt.datetime, top: int = 3) -> str:
+        if not self.parts:
+            return f"{self.score}: no scored activity yet"
+        return f"{self.score}: " + ", ".join(p.phrase(now) for p in self.parts[:top])
+
+
+def _key_case(scoring: Scoring) -> str:
+    """SQL giving each subject row its weight key (type:result when that key is weighted)."""
+    keyed = sorted(k for k in scoring.subject_weights() if ":" in k)
+    whens = " ".join(
+        f"WHEN a.type = {_literal(k.partition(':')[0])} AND a.result = "
+        f"{_literal(k.partition(':')[2])} THEN {_literal(k)}"
+        for k in keyed
+    )
+    return f"CASE {whens} ELSE a.type END" if whens else "a.type"
+
+
+def score_breakdown(person: Person, now: dt.datetime | None = None) -> ScoreExplanation:
+    """The person's score at ``now`` and what makes it up, biggest contribution first."""
+    now = now or timezone.now()
+    s = current_scoring()
+    decay = decay_factor(now, s)
+    stats = PersonStats.objects.filter(person_id=person.pk).values_list("engagement_raw", flat=True)
+    raw = stats.first() or 0.0
+    case, types = _weight_case(s.subject_weights())
+    adapt = connection.ops.adapt_datetimefield_value
+    params: dict[str, Any] = {"pid": person.pk, "since": adapt(now - QUARTER)}
+    selects = []
+    if types:
+        selects.append(
+            f"SELECT {_key_case(s)} AS k, {case} * {_growth('a.occurred_at', s)} AS pts, "
+            f"a.occurred_at AS at FROM {ACT} a WHERE a.person_id = %(pid)s "
+            f"AND a.type IN ({', '.join(map(_literal, types))})"
+        )
+    volunteer = s.volunteer_weights()
+    if volunteer and person.user_id is not None:
+        vcase = " ".join(f"WHEN {_literal(k)} THEN {_number(w)}" for k, w in volunteer.items())
+        selects.append(
+            f"SELECT 'volunteer:' || a.type AS k, CASE a.type {vcase} ELSE 0 END * "
+            f"{_growth('a.occurred_at', s)} AS pts, a.occurred_at AS at FROM {ACT} a "
+            f"WHERE a.actor_id = %(uid)s AND a.type IN "
+            f"({', '.join(map(_literal, sorted(volunteer)))})"
+        )
+        params["uid"] = person.user_id
+    parts: list[ScorePart] = []
+    if selects:
+        sql = f"""
+SELECT t.k, SUM(t.pts), SUM(CASE WHEN t.at >= %(since)s THEN 1 ELSE 0 END), COUNT(*), MAX(t.at)
+FROM ({" UNION ALL ".join(selects)}) t GROUP BY t.k"""
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for key, pts, recent, total, last in rows:
+            if isinstance(last, str):  # SQLite: MAX over a derived table gives the stored text
+                last = dt.datetime.fromisoformat(last).replace(tzinfo=dt.UTC)
+            if not pts:
+                continue
+            parts.append(ScorePart(key, float(pts) * decay, int(recent), int(total), last))
+    parts.sort(key=lambda p: -p.points)
+    return ScoreExplanation(score=score_now(raw, now, s), parts=parts)
+
+
+def score_explain(person: Person, now: dt.datetime | None = None) -> str:
+    """ "72: 3 events this quarter, 2 calls answered this quarter, last donation 40 days ago"."""
+    now = now or timezone.now()
+    return score_breakdown(person, now).text(now)
+
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "EPOCH",
+    "MIN_HALF_LIFE_DAYS",
+    "ScoreExplanation",
+    "ScorePart",
+    "Scoring",
+    "WeightsError",
+    "contribution",
+    "current_scoring",
+    "decay_factor",
+    "engagement_config",
+    "engagement_config_update",
+    "raw_bound",
+    "score_breakdown",
+    "score_explain",
+    "score_now",
+    "scores_add",
+    "scores_recompute",
+    "weights_validate",
+]
