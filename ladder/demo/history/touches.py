@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ladder.activity.catalogue import ActivityChannel, ActivityType
-from ladder.demo.data import FORMS, LEVELS, PETITIONS, TAG_HOST, TAG_VOLUNTEER, THEME_NOTES
+from ladder.demo.data import FORMS, PETITIONS, TAG_HOST, TAG_VOLUNTEER, THEME_NOTES
 from ladder.demo.plan import PersonPlan, PersonRef, Story
 
 T = ActivityType
@@ -224,8 +224,6 @@ def engagement(story: Story) -> None:
                         "post": rng.choice(list(THEME_NOTES)),
                     },
                 )
-        if person.level >= 2:
-            _level_changes(story, person, late)
         if person.level >= 1 and rng.random() < 0.04:
             story.act(
                 person.n,
@@ -244,22 +242,6 @@ def engagement(story: Story) -> None:
                     "by": "data manager",
                 },
             )
-
-
-def _level_changes(story: Story, person: PersonPlan, late: dt.datetime) -> None:
-    # Rungs climbed: signer, then donor or attendee, volunteer, host; the level decides how far.
-    rungs = ["signer", story.rng.choice(("donor", "attendee")), "volunteer", "host"][: person.level]
-    span = story.now - late
-    previous = LEVELS[0]
-    for k, rung in enumerate(rungs, start=1):
-        when = late + span * k / (len(rungs) + 1)
-        story.act(
-            person.n,
-            T.LEVEL_CHANGE,
-            when,
-            payload={"ladder": "Engagement", "from": previous, "to": rung},
-        )
-        previous = rung
 
 
 def theme_note(story: Story, person: PersonPlan) -> str:

@@ -209,3 +209,18 @@ def test_profile_of_someone_on_no_ladder(staff_user, ladder, person_in_a):
     page = client_for(staff_user).get(reverse("web:profile", args=[person_in_a.pk]))
     assert "Not on any ladder yet." in page.content.decode()
     assert "0: no scored activity yet" in page.content.decode()
+
+
+def test_a_move_reads_as_ladder_and_rungs_on_the_timeline(staff_user, ladder, person_in_a):
+    activity_record(person=person_in_a, type=T.WEB_SIGNUP, occurred_at=NOW - dt.timedelta(days=3))
+    fold()
+    activity_record(person=person_in_a, type=T.ATTENDANCE, occurred_at=NOW - dt.timedelta(days=1))
+    fold()
+    page = client_for(staff_user).get(reverse("web:profile", args=[person_in_a.pk])).content
+    timeline = page.decode().split('id="timeline-items"')[1]
+    moves = timeline.split('data-type="level_change"')[1:]
+    assert len(moves) == 2
+    latest = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", moves[0].split("</li>")[0]))
+    assert "Ladder: Volunteer" in latest
+    assert "From: Signed up" in latest and "To: Attended" in latest and "Move: up" in latest
+    assert "rung id" not in latest.lower() and "ladder id" not in latest.lower()

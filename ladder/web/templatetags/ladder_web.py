@@ -71,6 +71,10 @@ ICONS: dict[str, tuple[str, str]] = {
     _T.RECRUITED: ("⚑", "action"),
     _T.LEVEL_CHANGE: ("▲", "system"),
     _T.MERGE: ("⇄", "system"),
+    _T.ASK_OFFERED: ("↗", "contact"),
+    _T.ASK_ACCEPTED: ("✓", "action"),
+    _T.ASK_DECLINED: ("✗", "warn"),
+    _T.ASK_DROPPED: ("↩", "warn"),
 }
 
 
@@ -117,7 +121,14 @@ PAYLOAD_LABELS: dict[str, str] = {
     "to_level": "To",
     "refcode": "Refcode",
     "recurring": "Recurring",
+    "ask": "Ask",
+    "ladder": "Ladder",
+    "move": "Move",
+    "from": "From",
+    "to": "To",
 }
+# Internal references (ids of ladders and rungs): the names beside them say the same to people.
+PAYLOAD_HIDDEN = frozenset({"ladder_id", "from_rung_id", "to_rung_id"})
 
 
 @register.filter
@@ -131,6 +142,8 @@ def payload_items(payload: Any) -> list[tuple[str, str]]:
         if value not in (None, "", [], {}):
             items.append((label, _as_text(value)))
     for key, value in payload.items():
+        if key in PAYLOAD_HIDDEN:
+            continue
         if key not in PAYLOAD_LABELS and value not in (None, "", [], {}):
             items.append((key.replace("_", " ").capitalize(), _as_text(value)))
     return items
