@@ -13,7 +13,10 @@ from ladder.people.models import Group, Person
 class Activity(models.Model):
     """Written only by `ladder.activity.services` (or set-based import SQL); never updated."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="activities")
+    # No index of its own: the two composite indexes below lead with person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     type = models.CharField(max_length=32, choices=ActivityType.choices)
     occurred_at = models.DateTimeField()
     channel = models.CharField(max_length=16, choices=ActivityChannel.choices)
@@ -35,6 +38,12 @@ class Activity(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["person", "-occurred_at"], name="activity_person_time"),
+            # "Did this person do one of these things lately?" as an index-only probe: what the
+            # worker asks of the few people who just acted (segment rungs, ladders), and what
+            # a per-person EXISTS over types and a window reads anywhere.
+            models.Index(
+                fields=["person", "type", "occurred_at"], name="activity_person_type_time"
+            ),
             models.Index(fields=["type", "occurred_at"], name="activity_type_time"),
             models.Index(fields=["import_job_id"], name="activity_import"),
         ]

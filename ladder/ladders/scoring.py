@@ -310,19 +310,34 @@ def _score_sql(raw: str) -> str:
     return f"CAST(FLOOR(({raw}) * %(decay)s + 0.5) AS INTEGER)"
 
 
-def _full_sql(scoring: Scoring) -> str:
+FULL = "ladder_scores_full"  # temporary table of a full recompute, private to the connection
+# Raw sums recomputed from the log differ from those built up by additions in the last bits;
+# a row is rewritten only when its value really moved (or its rounded score did).
+RAW_TOLERANCE = 1e-9
+
+
+def _full_sums_sql(scoring: Scoring) -> str:
+    """Every person's raw sum from the log, into a temporary table. A query that only reads
+    (CREATE TABLE … AS) may run in parallel on PostgreSQL, unlike an UPDATE's own subquery."""
     rows = contributions_sql(scoring, "a.id <= %(hi)s")
+    return (
+        f"CREATE TEMPORARY TABLE {FULL} AS "
+        f"SELECT t.pid, SUM(t.pts) AS raw FROM ({rows}) t GROUP BY t.pid"
+    )
+
+
+def _full_sql() -> str:
     return f"""
 UPDATE {STATS} SET engagement_raw = x.raw, engagement_score = x.score
 FROM (
     SELECT s.person_id AS pid, COALESCE(c.raw, 0.0) AS raw,
         {_score_sql("COALESCE(c.raw, 0.0)")} AS score
     FROM {STATS} s
-    LEFT JOIN (SELECT t.pid, SUM(t.pts) AS raw FROM ({rows}) t GROUP BY t.pid) c
-        ON c.pid = s.person_id
+    LEFT JOIN {FULL} c ON c.pid = s.person_id
 ) x
 WHERE {STATS}.person_id = x.pid
-  AND ({STATS}.engagement_raw <> x.raw OR {STATS}.engagement_score <> x.score)
+  AND (ABS({STATS}.engagement_raw - x.raw) > {RAW_TOLERANCE!r} * ABS(x.raw)
+       OR {STATS}.engagement_score <> x.score)
 """
 
 
@@ -362,7 +377,8 @@ def lock_watermark(*, skip_locked: bool = False) -> RollupWatermark | None:
 
 def scores_recompute(*, now: dt.datetime | None = None) -> int:
     """Recompute every person's engagement_raw (and engagement_score at ``now``) from the log,
-    in one set-based statement, and move the ladders watermark to the rollups watermark.
+    set-based (one aggregate, one UPDATE of the rows that changed), and move the ladders
+    watermark to the rollups watermark.
     Returns the number of stats rows that changed.
 
     Only activities the rollups have folded count (ids ≤ the rollups watermark): every person
@@ -379,8 +395,13 @@ def scores_recompute(*, now: dt.datetime | None = None) -> int:
             if connection.vendor == "postgresql":
                 # One big aggregate: let it hash in memory rather than spill.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
-            cursor.execute(_full_sql(scoring), {"hi": hi, "decay": decay_factor(now, scoring)})
+            cursor.execute(f"DROP TABLE IF EXISTS {FULL}")
+            cursor.execute(_full_sums_sql(scoring), {"hi": hi})
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {FULL}")
+            cursor.execute(_full_sql(), {"decay": decay_factor(now, scoring)})
             changed = max(cursor.rowcount, 0)
+            cursor.execute(f"DROP TABLE {FULL}")
             analyze_if_big(cursor, STATS, changed)
         mark.last_activity_id = hi
         mark.save(update_fields=["last_activity_id", "updated_at"])

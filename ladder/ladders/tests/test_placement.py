@@ -261,3 +261,57 @@ def test_full_recompute_in_chunks_places_everyone(volunteer_ladder):
     }
     assert counts == {"Signed up": 4, "Attended": 3}
     assert phases[-1][0] == "Volunteer" and phases[-1][1] == phases[-1][2]
+
+
+def test_incremental_pass_skips_people_whose_activity_cannot_move_them(person_in_a):
+    from ladder.people.models import Tag, Tagging
+
+    ladder = make_ladder(
+        "donor",
+        [
+            ("Donor", stat("gifts_count", 1)),
+            ("Major", {"version": 1, "match": {"kind": "tags", "match": "any",
+                                               "tags": [Tag.objects.create(name="major").pk]}}),
+        ],
+    )  # fmt: skip
+    record(person_in_a, T.DONATION, amount=25)
+    fold()
+    assert rung_of(person_in_a, ladder) == "Donor"
+    # Tagged by hand (no activity), then sent an email: a send cannot change a donor ladder,
+    # so the worker leaves her where she is…
+    Tagging.objects.create(person=person_in_a, tag=Tag.objects.get(name="major"))
+    record(person_in_a, T.EMAIL_SENT, days_ago=0)
+    fold(LATER + dt.timedelta(minutes=5))
+    assert rung_of(person_in_a, ladder) == "Donor"
+    # …until something that can: her next gift (or the nightly recompute).
+    record(person_in_a, T.DONATION, days_ago=0, amount=10)
+    fold(LATER + dt.timedelta(minutes=10))
+    assert rung_of(person_in_a, ladder) == "Major"
+
+
+def test_incremental_equals_full_recompute(volunteer_ladder, two_groups):
+    scored = make_ladder(
+        "engaged",
+        [
+            ("Warm", stat("engagement_score", 4)),
+            ("Hot", {"version": 1, "match": {"kind": "all", "of": [
+                {"kind": "rung", "ladder": volunteer_ladder.pk, "at_least":
+                 volunteer_ladder.rungs.get(position=2).pk},
+                {"kind": "stat", "field": "engagement_score", "op": "gte", "value": 12},
+            ]}}),
+        ],
+        position=5,
+    )  # fmt: skip
+    kinds = [T.EMAIL_SENT, T.EMAIL_OPENED, T.WEB_SIGNUP, T.ATTENDANCE, T.SHIFT_COMPLETED,
+             T.DONATION, T.PETITION_SIGNATURE]  # fmt: skip
+    people = [person_create(actor=None, first_name=f"P{i}") for i in range(12)]
+    for i, person in enumerate(people):
+        for k in range(i % 5 + 1):
+            record(person, kinds[(i * 3 + k) % len(kinds)], days_ago=k + 1, amount=5)
+        fold(LATER + dt.timedelta(seconds=i))  # folded in many small batches
+    incremental = set(RungPlacement.objects.values_list("person_id", "ladder_id", "rung_id"))
+    assert {lad for _, lad, _ in incremental} == {volunteer_ladder.pk, scored.pk}
+    assert placements_recompute(now=LATER + dt.timedelta(seconds=30)) == 0
+    assert set(RungPlacement.objects.values_list("person_id", "ladder_id", "rung_id")) == (
+        incremental
+    )

@@ -112,10 +112,20 @@ def sample_hash(column: str = "pk", seed: int = 0) -> Any:
 
 
 class Compiler:
-    def __init__(self, now: dt.datetime, segments_seen: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, now: dt.datetime, segments_seen: tuple[int, ...] = (), within: Any = None
+    ) -> None:
         self.now = now
         self.segments_seen = segments_seen
+        # Person ids the result will only be asked about (a subquery), or None for everyone.
+        # Every per-person subquery is narrowed to them, so a definition evaluated for a few
+        # people (the worker re-placing those who just acted) reads their rows only, instead
+        # of hashing a whole year of attendance. The answer for each of them is unchanged.
+        self.within = within
         self._suppressions: dict[str, bool] = {}
+
+    def _mine(self, rows: QuerySet[Any]) -> QuerySet[Any]:
+        return rows if self.within is None else rows.filter(person_id__in=self.within)
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -124,6 +134,11 @@ class Compiler:
         sample = definition.get("sample")
         if not sample:
             return match
+        if self.within is not None:
+            # A sample is drawn from all the matches, not from the people asked about.
+            everyone = Compiler(self.now, self.segments_seen)
+            everyone._suppressions = self._suppressions
+            return everyone.definition(definition)
         chosen = (
             Person.objects.filter(merged_into__isnull=True)
             .filter(match)
@@ -246,11 +261,10 @@ class Compiler:
     def _groups(self, node: dict[str, Any]) -> Q:
         return self._membership(Membership, "group_id", node["match"], node["groups"])
 
-    @staticmethod
-    def _membership(model: Any, column: str, match: str, ids: list[int]) -> Q:
+    def _membership(self, model: Any, column: str, match: str, ids: list[int]) -> Q:
         def exists(values: list[int]) -> Exists:
             rows = model.objects.filter(person_id=OuterRef("pk"), **{f"{column}__in": values})
-            return Exists(rows)
+            return Exists(self._mine(rows))
 
         if match == "any":
             return Q(exists(ids))
@@ -268,9 +282,9 @@ class Compiler:
 
     # -- geography ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _addresses() -> QuerySet[Address]:
-        return Address.objects.filter(person_id=OuterRef("pk"), status=ContactStatus.ACTIVE)
+    def _addresses(self) -> QuerySet[Address]:
+        rows = Address.objects.filter(person_id=OuterRef("pk"), status=ContactStatus.ACTIVE)
+        return self._mine(rows)
 
     def _postal_code(self, node: dict[str, Any]) -> Q:
         q = NOBODY
@@ -325,8 +339,10 @@ class Compiler:
                 status=ContactStatus.ACTIVE,
                 subscription=Subscription.SUBSCRIBED,
             ).filter(self._not_suppressed("email", "address"))
-            return Q(Exists(rows))
-        phones = Phone.objects.filter(person_id=OuterRef("pk"), status=ContactStatus.ACTIVE)
+            return Q(Exists(self._mine(rows)))
+        phones = self._mine(
+            Phone.objects.filter(person_id=OuterRef("pk"), status=ContactStatus.ACTIVE)
+        )
         if channel == "sms":
             rows = phones.filter(kind=Phone.Kind.MOBILE, sms_subscription=Subscription.SUBSCRIBED)
         else:
@@ -342,12 +358,12 @@ class Compiler:
             rows = Phone.objects.filter(
                 person_id=OuterRef("pk"), sms_subscription=Subscription.UNSUBSCRIBED
             )
-        return Q(Exists(rows))
+        return Q(Exists(self._mine(rows)))
 
     # -- activity -----------------------------------------------------------------------------
 
     def _activity(self, node: dict[str, Any]) -> Q:
-        rows = Activity.objects.all()
+        rows = self._mine(Activity.objects.all())
         if node["types"]:
             rows = rows.filter(type__in=node["types"])
         if "days" in node:
@@ -393,7 +409,7 @@ class Compiler:
 
     def _stat(self, node: dict[str, Any]) -> Q:
         field, op = node["field"], node["op"]
-        stats = PersonStats.objects.filter(person_id=OuterRef("pk"))
+        stats = self._mine(PersonStats.objects.filter(person_id=OuterRef("pk")))
         if op == "never":
             return ~Q(Exists(stats.filter(**{f"{field}__isnull": False})))
         if op in ("within_days", "not_within_days"):
@@ -430,7 +446,9 @@ class Compiler:
     def _rung(self, node: dict[str, Any]) -> Q:
         placement = apps.get_model("ladders", "RungPlacement")
         rung_model = apps.get_model("ladders", "Rung")
-        rows = placement.objects.filter(person_id=OuterRef("pk"), ladder_id=node["ladder"])
+        rows = self._mine(
+            placement.objects.filter(person_id=OuterRef("pk"), ladder_id=node["ladder"])
+        )
         if "at_least" in node:
             floor = rung_model.objects.filter(pk=node["at_least"], ladder_id=node["ladder"]).first()
             if floor is None:
@@ -453,7 +471,7 @@ class Compiler:
         stored = row.first()
         if stored is None:
             raise FilterError("segment", f"no segment {segment_id}")
-        inner = Compiler(self.now, (*self.segments_seen, segment_id))
+        inner = Compiler(self.now, (*self.segments_seen, segment_id), self.within)
         inner._suppressions = self._suppressions
         return inner.definition(parse(stored))
 
@@ -462,7 +480,9 @@ class Compiler:
         list_model = apps.get_model("segments", "StaticList")
         if not list_model.objects.filter(pk=node["id"]).exists():
             raise FilterError("list", f"no list {node['id']}")
-        rows = member.objects.filter(person_id=OuterRef("pk"), static_list_id=node["id"])
+        rows = self._mine(
+            member.objects.filter(person_id=OuterRef("pk"), static_list_id=node["id"])
+        )
         return Q(Exists(rows))
 
     def _sample(self, node: dict[str, Any]) -> Q:
@@ -510,9 +530,15 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def compile_definition(definition: dict[str, Any], *, now: dt.datetime | None = None) -> Q:
+def compile_definition(
+    definition: dict[str, Any], *, now: dt.datetime | None = None, within: Any = None
+) -> Q:
     """The people a definition matches, as a ``Q`` over `Person` (merged-away people never
-    match). ``definition`` may be raw JSON: it is validated first (FilterError)."""
+    match). ``definition`` may be raw JSON: it is validated first (FilterError).
+
+    ``within`` (a subquery of person ids) promises that the Q will only be applied to those
+    people: the subqueries then read their rows only. For anyone outside it the answer is
+    meaningless, so use it only together with a filter to the same people."""
     parsed = parse(definition)
-    compiler = Compiler(now or timezone.now())
+    compiler = Compiler(now or timezone.now(), within=within)
     return Q(merged_into__isnull=True) & compiler.definition(parsed)

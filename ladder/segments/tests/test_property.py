@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.db.models import F
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
@@ -64,11 +65,15 @@ def _members(user: User, definition: dict[str, Any]) -> set[int]:
     return set(segment_people(user, parsed, now=NOW).values_list("id", flat=True))
 
 
-def _bare(definition: dict[str, Any]) -> set[int]:
-    """The compiled Q of the match alone, over people who were not merged away."""
+def _bare(definition: dict[str, Any], within: Any = None) -> set[int]:
+    """The compiled Q of the match alone, over people who were not merged away (and, with
+    ``within``, a subquery of ids, over those people only)."""
     parsed = parse({"version": 1, "match": definition["match"]})
     people = Person.objects.filter(merged_into__isnull=True)
-    return set(people.filter(compile_definition(parsed, now=NOW)).values_list("id", flat=True))
+    if within is not None:
+        people = people.filter(pk__in=within)
+    q = compile_definition(parsed, now=NOW, within=within)
+    return set(people.filter(q).values_list("id", flat=True))
 
 
 def _people(snap: Snapshot, ids: set[int]) -> str:
@@ -121,6 +126,14 @@ def check(
             f"compile_definition disagrees with the reference\n{_dump(definition['match'])}\n"
             f"only the reference: {sorted(match_only - compiled)}\n"
             f"only the compiler: {sorted(compiled - match_only)}"
+        )
+        # Narrowed to some of the people (as the worker does for those who just acted), the
+        # answer for each of them is the same.
+        odd = Person.objects.annotate(half=F("pk") % 2).filter(half=1).values("pk")
+        narrowed = _bare(definition, within=odd)
+        assert narrowed == {pid for pid in match_only if pid % 2 == 1}, (
+            f"compile_definition(within=…) disagrees with the reference\n"
+            f"{_dump(definition['match'])}"
         )
     if leader is not None:
         # Scoping holds too: a leader gets the matches they may see (a top-level sample is
