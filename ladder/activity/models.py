@@ -31,7 +31,9 @@ class Activity(models.Model):
     result = models.CharField(max_length=20, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
     # Replays with the same key are ignored, so retries and re-imports never double-count.
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    # Unique through a constraint (Meta), not unique=True: on PostgreSQL that would add a
+    # second, LIKE-pattern index on the key, which nothing searches and every insert pays for.
+    idempotency_key = models.CharField(max_length=120)
     import_job_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -46,6 +48,9 @@ class Activity(models.Model):
             ),
             models.Index(fields=["type", "occurred_at"], name="activity_type_time"),
             models.Index(fields=["import_job_id"], name="activity_import"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="activity_idempotency_key")
         ]
         verbose_name_plural = "activities"
 
@@ -83,7 +88,8 @@ class PersonStats(models.Model):
     # to it and the score at any moment is raw · 2^(−(now − EPOCH) / half-life); ordering by
     # raw is ordering by the score at any moment. engagement_score is that score, rounded, at
     # the time the row's raw value was last written (for display and sorting).
-    engagement_score = models.IntegerField(default=0, db_index=True)
+    # Not indexed: filters and rankings read engagement_raw; this column is for display.
+    engagement_score = models.IntegerField(default=0)
     engagement_raw = models.FloatField(default=0.0, db_index=True)
     computed_at = models.DateTimeField(null=True, blank=True)
 

@@ -194,9 +194,14 @@ def current_scoring() -> Scoring:
 
 
 def engagement_config_update(
-    *, actor: User | None, half_life_days: int, weights: Mapping[str, Any]
+    *,
+    actor: User | None,
+    half_life_days: int,
+    weights: Mapping[str, Any],
+    recompute: bool = True,
 ) -> EngagementConfig:
-    """Change the score's configuration and recompute every score with it."""
+    """Change the score's configuration and recompute every score with it (``recompute``
+    False: the caller has the worker do it, as the admin screen does)."""
     if not MIN_HALF_LIFE_DAYS <= half_life_days <= MAX_HALF_LIFE_DAYS:
         raise WeightsError(
             f"The half-life must be between {MIN_HALF_LIFE_DAYS} and {MAX_HALF_LIFE_DAYS} days."
@@ -207,7 +212,8 @@ def engagement_config_update(
         config.half_life_days = half_life_days
         config.weights = clean
         config.save()
-        scores_recompute()
+        if recompute:
+            scores_recompute()
     return config
 
 

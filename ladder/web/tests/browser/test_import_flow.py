@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from ladder.core.models import Role
 from ladder.core.testing import PASSWORD, make_user
@@ -87,10 +88,11 @@ def test_import_with_messy_headers_then_history_on_profile(page, tmp_path):
 
     page.goto("/people/?q=rosa.m@example.org")
     page.get_by_role("link", name="Rosa Martínez").click()
+    # expect() waits for the profile to be there: the click returns once the navigation has
+    # started, and is_visible() does not wait (the contact card may not be parsed yet).
+    page.wait_for_url("**/people/*/")
     timeline = page.locator(".timeline")
-    assert timeline.get_by_text("$50.00").is_visible()
-    assert timeline.get_by_text("$25.00").is_visible()
-    assert (
-        page.get_by_text("+15155550134").or_(page.get_by_text("(515) 555-0134")).first.is_visible()
-    )
+    expect(timeline.get_by_text("$50.00")).to_be_visible()
+    expect(timeline.get_by_text("$25.00")).to_be_visible()
+    expect(page.locator("#contact-points").get_by_text("(515) 555-0134")).to_be_visible()
     page.screenshot(path=str(tmp_path / "profile.png"), full_page=True)
