@@ -22,16 +22,23 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from ladder.activity.rollups import SETTLE, rollups_rebuild, rollups_update
+from ladder.demo.asks import demo_asks
 from ladder.demo.data import CHAPTERS, DORMANT_CHAPTER, ORG_SLUG
 from ladder.demo.duplicates import plant_duplicates
 from ladder.demo.history.field import events_program, relational, schedule
 from ladder.demo.history.mail import email_program
 from ladder.demo.history.money import donations
 from ladder.demo.history.touches import engagement, ensure_every_type, first_touches
-from ladder.demo.load import Loaded, Progress, load_plan
+from ladder.demo.ladders import seed_ladders
+from ladder.demo.load import Loaded, Progress, load_activities, load_plan
 from ladder.demo.people import build_groups, build_organizers, build_people, build_recruiters
 from ladder.demo.plan import Plan, Story
 from ladder.demo.segments import demo_segments
+from ladder.ladders.placement import ladders_recompute, ladders_update
+
+# Months of history replayed through the worker's incremental path (see `_replay`).
+REPLAY_MONTHS = 12
 
 
 @dataclass
@@ -47,7 +54,6 @@ class DemoSummary:
     dormant_chapter: str
     ground_truth: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # plan, load, rollups, total
-    rollups: bool = False  # whether ladder.activity.rollups was there to rebuild
 
     @property
     def people_per_second(self) -> float:
@@ -121,17 +127,16 @@ def generate_demo(
     started = time.perf_counter()
     plan = build_plan(seed=seed, people=people, duplicates=duplicates, now=now)
     planned = time.perf_counter()
-    loaded = load_plan(plan, password=password, progress=progress)
+    checkpoints = replay_checkpoints(plan.now)
+    loaded = load_plan(plan, password=password, progress=progress, activities_before=checkpoints[0])
+    seed_ladders()
+    _replay(plan, loaded, checkpoints, progress)
     stored = time.perf_counter()
-    rollups = _rebuild_rollups(progress)
+    _rebuild_rollups(progress)
     rolled = time.perf_counter()
-    if rollups:
-        _seed_ladders(progress, plan.now)
+    _place_everyone(progress, plan.now)
     demo_segments()  # saved segments, counted against the loaded people and rollups
-    if rollups:
-        from ladder.demo.asks import demo_asks
-
-        demo_asks(now=plan.now, seed=seed)  # asks need the ladders' placements
+    demo_asks(now=plan.now, seed=seed)  # asks need the ladders' placements
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,
@@ -145,12 +150,11 @@ def generate_demo(
         dormant_chapter=DORMANT_CHAPTER,
         seconds={
             "plan": planned - started,
-            "load": stored - planned,
+            "load": stored - planned,  # with the replay of the year through the worker's path
             "rollups": rolled - stored,
             "ladders": finished - rolled,
             "total": finished - started,
         },
-        rollups=rollups,
     )
     if ground_truth is not None:
         summary.ground_truth = write_ground_truth(plan, loaded, Path(ground_truth), duplicates)
@@ -179,32 +183,46 @@ def write_ground_truth(plan: Plan, loaded: Loaded, path: Path, share: float) -> 
     return path
 
 
-def _rebuild_rollups(progress: Progress | None) -> bool:
-    # The rollups module is optional here: the demo loads without it, and says so.
-    try:
-        from ladder.activity import rollups
-    except ImportError:
-        print("note: ladder.activity.rollups is missing; PersonStats were not rebuilt.")
-        return False
-    # The rebuild skips activities written in the last few seconds, in case their transaction
-    # is still open (rollups.SETTLE). Ours has committed, so let it count them: measure from a
-    # moment just past the settling window.
-    settle = getattr(rollups, "SETTLE", dt.timedelta(0))
+def replay_checkpoints(now: dt.datetime) -> list[dt.datetime]:
+    """The month ends the history is replayed at: REPLAY_MONTHS of them, the last a month ago."""
+    return [now - dt.timedelta(days=30 * k) for k in range(REPLAY_MONTHS, 0, -1)]
+
+
+def _replay(
+    plan: Plan, loaded: Loaded, checkpoints: list[dt.datetime], progress: Progress | None
+) -> None:
+    """Write the last year's history a month at a time, and after each month do what the
+    worker would have done by then: fold it into the rollups, the scores and the ladders. So
+    people join the ladders and climb them over the year, each move dated when it happened,
+    and the ladder screens have months of conversion and time on a rung to show."""
     report = progress or (lambda phase, done, total: None)
-    rollups.rollups_rebuild(
+    for k, moment in enumerate(checkpoints):
+        if k:
+            load_activities(plan, loaded, start=checkpoints[k - 1], stop=moment)
+        # Everything written so far has committed: let the rollups fold all of it.
+        settled = timezone.now() + SETTLE
+        while rollups_update(now=settled):
+            pass
+        while ladders_update(now=moment):
+            pass
+        report("ladders: replaying the year", k + 1, len(checkpoints))
+    load_activities(plan, loaded, start=checkpoints[-1], stop=None)
+
+
+def _rebuild_rollups(progress: Progress | None) -> None:
+    # The rebuild skips activities written in the last few seconds, in case their transaction
+    # is still open (SETTLE). Ours has committed, so let it count them: measure from a moment
+    # just past the settling window.
+    report = progress or (lambda phase, done, total: None)
+    rollups_rebuild(
         lambda phase, done, total: report(f"rollups: {phase}", done, total),
-        now=timezone.now() + settle,
+        now=timezone.now() + SETTLE,
     )
-    return True
 
 
-def _seed_ladders(progress: Progress | None, now: dt.datetime) -> None:
-    """The demo's ladders, with every score computed and every person placed as of the
-    story's ``now`` (so the moves are dated with the rest of the history)."""
-    from ladder.demo.ladders import seed_ladders
-    from ladder.ladders.placement import ladders_recompute
-
-    seed_ladders()
+def _place_everyone(progress: Progress | None, now: dt.datetime) -> None:
+    """Every score from the log and every person placed as of the story's ``now`` (the
+    replay placed people as of a month ago; this is the month since, and the catch-up)."""
     report = progress or (lambda phase, done, total: None)
     ladders_recompute(
         now=now,

@@ -10,7 +10,9 @@ Rows go in through `ladder.demo.bulk` (COPY on PostgreSQL, executemany on SQLite
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +56,16 @@ class Loaded:
     consents: int
 
 
-def load_plan(plan: Plan, *, password: str | None, progress: Progress | None = None) -> Loaded:
+def load_plan(
+    plan: Plan,
+    *,
+    password: str | None,
+    progress: Progress | None = None,
+    activities_before: dt.datetime | None = None,
+) -> Loaded:
+    """Write the plan. With ``activities_before``, only the history before that moment: the
+    rest follows through `load_activities`, so that the worker's path can be replayed over
+    the year (see `ladder.demo.generator`)."""
     report = progress or (lambda phase, done, total: None)
     with transaction.atomic():
         group_ids = _groups(plan)
@@ -63,9 +74,28 @@ def load_plan(plan: Plan, *, password: str | None, progress: Progress | None = N
         person_ids = _people(plan, group_ids, user_ids, report)
         _contact_points(plan, person_ids, group_ids, tags, report)
         consents = _consent(plan, person_ids)
-        activities = _activities(plan, person_ids, user_ids, report)
+        activities = _activities(plan, person_ids, user_ids, report, None, activities_before)
     _analyze()
     return Loaded(person_ids, user_ids, group_ids, activities, consents)
+
+
+def load_activities(
+    plan: Plan,
+    loaded: Loaded,
+    *,
+    start: dt.datetime,
+    stop: dt.datetime | None,
+) -> int:
+    """Write the planned activities that occurred in [start, stop) (stop None: all the rest);
+    returns how many. Keys are the same as a load in one go would give them."""
+
+    def report(phase: str, done: int, total: int) -> None:
+        pass  # the caller reports the replay as a whole
+
+    with transaction.atomic():
+        written = _activities(plan, loaded.person_ids, loaded.user_ids, report, start, stop)
+    loaded.activities += written
+    return written
 
 
 def _analyze() -> None:
@@ -329,8 +359,19 @@ ACTIVITY_FIELDS = (
 )
 
 
-def _activities(plan: Plan, ids: list[int], user_ids: dict[str, int], report: Progress) -> int:
+def _activities(
+    plan: Plan,
+    ids: list[int],
+    user_ids: dict[str, int],
+    report: Progress,
+    start: dt.datetime | None = None,
+    stop: dt.datetime | None = None,
+) -> int:
     seed = plan.seed
+    # The plan is in time order, so a window of time is a slice of it.
+    times = [a.occurred_at for a in plan.activities]
+    first = 0 if start is None else bisect.bisect_left(times, start)
+    last = len(times) if stop is None else bisect.bisect_left(times, stop)
     catalogue = {t: info(t) for t in {a.type for a in plan.activities}}
 
     def row(k: int, a: Act) -> tuple[Any, ...]:
@@ -356,10 +397,10 @@ def _activities(plan: Plan, ids: list[int], user_ids: dict[str, int], report: Pr
             f"demo:{seed}:{k:09d}",
         )
 
-    total = len(plan.activities)
+    total = last - first
     return insert(
         Activity,
         ACTIVITY_FIELDS,
-        (row(k, a) for k, a in enumerate(plan.activities)),
+        (row(k, plan.activities[k]) for k in range(first, last)),
         progress=lambda done: report("activities", done, total),
     )

@@ -162,7 +162,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Loaded {summary.records:,} people ({summary.duplicates:,} planted duplicates) and "
             f"{summary.activities:,} activities in {s['total']:.1f} s (plan {s['plan']:.1f} s, "
-            f"database {s['load']:.1f} s, rollups {s['rollups']:.1f} s): "
+            f"database and the year replayed {s['load']:.1f} s, rollups {s['rollups']:.1f} s, "
+            f"ladders, segments and asks {s['ladders']:.1f} s): "
             f"{summary.people_per_second:,.0f} people/s, "
             f"{summary.activities_per_second:,.0f} activities/s."
         )
