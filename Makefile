@@ -62,8 +62,10 @@ format: install
 bench: install
 	$(UV) run python -m bench.run --scale $(BENCH_SCALE)
 
-# The first run generates, loads and rolls up the data (~17 min at 1M people / 20M
-# activities on 2 cores) before measuring; later runs reuse it (var/bench/, ~12 GB).
+# The first run generates, loads and rolls up the data (5 min to load and roll up 1M people /
+# 20M activities on 2 cores, measured 2026-12-01) before measuring, which takes another ~8 min
+# (the first placement of 1M people writes 2M moves); later runs reuse the data (var/bench/,
+# ~12 GB).
 bench-segments: install
 	$(UV) run python -m bench.run --only segments --scale $(SEGMENTS_SCALE) --sqlite-scale 100000
 
