@@ -3,15 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from tqdm import tqdm
 
 from ladder.activity.rollups import rollups_rebuild, rollups_update
+from ladder.core.progress import phase_bars
 
 
 class Command(BaseCommand):
     help = (
         "Activity rollups: `ladder rollups rebuild` recomputes PersonStats and daily metrics "
-        "from the whole log (run it nightly to refresh 30/90/365-day windows); "
+        "from the whole log, then every engagement score and ladder placement (run it nightly "
+        "to refresh 30/90/365-day windows, time-windowed rung criteria and step-downs); "
         "`ladder rollups update` folds in new activities until caught up."
     )
 
@@ -29,26 +30,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Folded {total:,} activities into the rollups.")
             return
 
-        bars: dict[str, tqdm] = {}
-        # tqdm redraws with carriage returns; Django's wrapper would add a newline to each.
-        stream = getattr(self.stderr, "_out", self.stderr)
-
-        def progress(phase: str, done: int, total: int) -> None:
-            bar = bars.get(phase)
-            if bar is None:
-                bar = bars[phase] = tqdm(total=total, desc=phase, unit=" ids", file=stream)
-            bar.update(done - bar.n)
-
         # The rebuild re-inserts PersonStats rows with a zero engagement score; the ladders app
         # owns the score (and placements read it), so recompute both right after.
         from ladder.ladders.placement import ladders_recompute
 
-        try:
+        with phase_bars(self.stderr) as progress:
             result = rollups_rebuild(progress)
             ladders = ladders_recompute(progress=progress)
-        finally:
-            for bar in bars.values():
-                bar.close()
         self.stdout.write(
             f"Rebuilt rollups for {result.people:,} people from {result.activities:,} "
             f"activities (watermark {result.watermark}); recomputed engagement scores "

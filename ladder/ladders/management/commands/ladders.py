@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from tqdm import tqdm
 
+from ladder.core.progress import phase_bars
 from ladder.ladders.placement import ladders_recompute, ladders_update
 
 
@@ -32,21 +32,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Folded {total:,} activities into scores and ladders.")
             return
 
-        bars: dict[str, tqdm] = {}
-        # tqdm redraws with carriage returns; Django's wrapper would add a newline to each.
-        stream = getattr(self.stderr, "_out", self.stderr)
-
-        def progress(phase: str, done: int, total: int) -> None:
-            bar = bars.get(phase)
-            if bar is None:
-                bar = bars[phase] = tqdm(total=total, desc=phase, unit=" ids", file=stream)
-            bar.update(done - bar.n)
-
-        try:
+        with phase_bars(self.stderr) as progress:
             result = ladders_recompute(progress=progress)
-        finally:
-            for bar in bars.values():
-                bar.close()
         self.stdout.write(
             f"Recomputed engagement scores ({result.scores_changed:,} changed) and ladder "
             f"placements ({result.moves:,} moves)."
