@@ -20,7 +20,8 @@ from django.utils import timezone
 from ladder.core.models import User
 from ladder.ladders.models import Ladder, Rung, RungMove, RungPlacement
 from ladder.ladders.next_step import NextStep, next_step_for
-from ladder.ladders.scoring import ScoreExplanation, decay_factor, score_breakdown
+from ladder.ladders.scoring import decay_factor
+from ladder.ladders.scoring.explain import ScoreExplanation, score_breakdown
 from ladder.people.models import Person
 from ladder.people.selectors import scope_filter, visible_people
 

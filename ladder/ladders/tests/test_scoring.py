@@ -30,12 +30,11 @@ from ladder.ladders.scoring import (
     engagement_config,
     engagement_config_update,
     raw_bound,
-    score_breakdown,
-    score_explain,
     score_now,
     scores_recompute,
     weights_validate,
 )
+from ladder.ladders.scoring.explain import score_breakdown, score_explain
 from ladder.people.models import Person
 from ladder.people.services import person_create
 
