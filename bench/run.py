@@ -125,6 +125,9 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="ladder-bench-") as tmp:
         work = Path(tmp)
+        # The throwaway cluster runs as the postgres user when we are root: it must be able to
+        # reach its directory inside ours (mkdtemp makes it private to us).
+        work.chmod(0o755)
         if args.only in (None, "sqlite", "imports"):
             url = f"sqlite:///{work / 'bench.sqlite3'}"
             results.append(run_one(url, f"sqlite-{sqlite_rows}", sqlite_rows, work))
