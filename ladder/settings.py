@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "ladder.imports",
     "ladder.segments",
     "ladder.ladders",
+    "ladder.actions",
 ]
 
 MIDDLEWARE = [
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -144,8 +147,39 @@ MEDIA_ROOT = DATA_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Outgoing mail (MAILERS, Django 6.1) is configured by the mailings work; nothing sends yet.
+# Outgoing mail (Django 6.1 MAILERS): SMTP, by default to the local sink `ladder demo` runs.
 DEFAULT_FROM_EMAIL = env("LADDER_FROM_EMAIL", "Ladder <ladder@localhost>")
+MAILERS = {
+    "default": {
+        "BACKEND": env("LADDER_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": env("LADDER_SMTP_HOST", "127.0.0.1"),
+            "port": int(env("LADDER_SMTP_PORT", "1025")),
+            "username": env("LADDER_SMTP_USER"),
+            "password": env("LADDER_SMTP_PASSWORD"),
+            "use_tls": env_bool("LADDER_SMTP_TLS", False),
+            "timeout": 20,
+        },
+    }
+}
+if not env("LADDER_EMAIL_BACKEND", "smtp.EmailBackend").endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {}  # the SMTP options mean nothing to another backend
+
+# Content security policy (Django's own middleware): scripts only from Ladder (htmx is served
+# from static files), no plugins, forms post only to Ladder, framed by Ladder alone — a public
+# action page widens frame-ancestors to its own allowed origins. Inline style attributes are
+# allowed (progress bars set their width); inline scripts are not.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "https:"],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
 
 TASKS = {
     "default": {
@@ -159,9 +193,16 @@ LADDER_PHONE_REGION = env("LADDER_PHONE_REGION", "US")
 LADDER_IMPORT_BATCH_SIZE = int(env("LADDER_IMPORT_BATCH_SIZE", "5000"))
 LADDER_ROLLUP_BATCH_SIZE = int(env("LADDER_ROLLUP_BATCH_SIZE", "50000"))
 LADDER_ORG_NAME = env("LADDER_ORG_NAME", "Prairie Forward")
+# Public pages: posts per IP address and page per minute (0: no limit), and the header a
+# trusted proxy puts the client's address in (empty: use the connection's address).
+LADDER_PUBLIC_POSTS_PER_MINUTE = int(env("LADDER_PUBLIC_POSTS_PER_MINUTE", "30"))
+LADDER_PROXY_IP_HEADER = env("LADDER_PROXY_IP_HEADER")
 
 SESSION_COOKIE_SECURE = env_bool("LADDER_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A page embedded in another site posts from a third-party frame, where only a SameSite=None
+# cookie is sent — and browsers take those only over HTTPS, so it follows the secure switch.
+CSRF_COOKIE_SAMESITE = "None" if CSRF_COOKIE_SECURE else "Lax"
 
 LOGGING = {
     "version": 1,

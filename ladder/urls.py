@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("ladder.segments.urls")),
     path("ladders/", include("ladder.ladders.urls")),
     path("", include("ladder.ladders.ask_urls")),
+    path("", include("ladder.actions.urls")),
     path("", include("ladder.web.urls")),
 ]

@@ -48,6 +48,7 @@ class NextStep:
     ladder: str
     rung: str
     fit: float = 0.0
+    url: str = ""  # where the supporter takes the step (public steps only)
 
 
 @dataclass
@@ -170,18 +171,37 @@ def _fill(text: str, habits: Habits, issue: str) -> str:
         return text
 
 
-def _candidates(rung: Rung, above: Rung | None) -> list[dict[str, str]]:
+def _candidates(rung: Rung, above: Rung | None, audience: str) -> list[dict[str, str]]:
+    """The rung's steps for ``audience``: "staff" reads the organizer's wording (``text``),
+    "supporter" the words addressed to the person (``public``, with its ``url``) and only the
+    steps that have them."""
+    key = "public" if audience == "supporter" else "text"
     steps = [
-        {"text": str(s.get("text", "")).strip(), "channel": str(s.get("channel", "any"))}
+        {"text": str(s.get(key, "")).strip(), "channel": str(s.get("channel", "any")),
+         "url": str(s.get("url", "")).strip() if audience == "supporter" else ""}
         for s in (rung.next_steps or [])
-        if isinstance(s, dict) and str(s.get("text", "")).strip()
-    ]
-    if not steps and above is not None:
-        steps = [{"text": f"Invite them to step up to “{above.name}”", "channel": "any"}]
+        if isinstance(s, dict) and str(s.get(key, "")).strip()
+    ]  # fmt: skip
+    if not steps and above is not None and audience == "staff":
+        steps = [{"text": f"Invite them to step up to “{above.name}”", "channel": "any", "url": ""}]
     for s in steps:
         if s["channel"] not in CHANNELS:
             s["channel"] = "any"
     return steps
+
+
+def _first_rung(person: Person) -> list[RungPlacement]:
+    """Where someone who is on no ladder yet starts: the bottom rung of the first ladder (an
+    unsaved placement; the worker places people a few seconds after they act)."""
+    rung = (
+        Rung.objects.filter(ladder__is_active=True)
+        .select_related("ladder")
+        .order_by("ladder__position", "ladder__name", "position")
+        .first()
+    )
+    if rung is None:
+        return []
+    return [RungPlacement(person=person, ladder=rung.ladder, rung=rung)]
 
 
 def next_step_for(
@@ -189,10 +209,13 @@ def next_step_for(
     *,
     now: dt.datetime | None = None,
     placements: Sequence[RungPlacement] | None = None,
+    audience: str = "staff",
 ) -> NextStep | None:
     """The best next step for ``person`` (None when they stand on no ladder with steps).
 
-    ``placements`` may be passed by a caller that has them loaded (with rung and ladder)."""
+    ``placements`` may be passed by a caller that has them loaded (with rung and ladder).
+    ``audience`` "supporter" gives the step in words addressed to the person (a thank-you
+    page); someone on no ladder yet gets the first rung's steps."""
     now = now or timezone.now()
     if placements is None:
         placements = list(
@@ -200,6 +223,8 @@ def next_step_for(
             .select_related("rung", "ladder")
             .order_by("ladder__position", "ladder__name")
         )
+    if not placements and audience == "supporter":
+        placements = _first_rung(person)
     if not placements:
         return None
     above_by_rung = _rungs_above(placements)
@@ -210,7 +235,8 @@ def next_step_for(
 
     best: NextStep | None = None
     for order, placement in enumerate(placements):
-        for index, step in enumerate(_candidates(placement.rung, above_by_rung.get(placement.pk))):
+        steps = _candidates(placement.rung, above_by_rung.get(placement.pk), audience)
+        for index, step in enumerate(steps):
             channel = step["channel"]
             reasons: list[str] = []
             if channel == "any":
@@ -242,6 +268,7 @@ def next_step_for(
                 ladder=placement.ladder.name,
                 rung=placement.rung.name,
                 fit=fit,
+                url=step["url"],
             )
     return best
 

@@ -183,3 +183,22 @@ def groups_visible(user: User) -> QuerySet[Group]:
     if user.role == Role.LEADER:
         return Group.objects.filter(pk__in=led_group_ids(user))
     return Group.objects.none()
+
+
+def person_match(*, email: str = "", phone: str = "") -> Person | None:
+    """The person an action is from, by the import's matching rules: an email first, then a
+    phone when exactly one person has it. Both must be normalised already. A merged-away
+    record answers with the person it was merged into. Not scoped: public pages and webhooks
+    match against everyone, and show nothing of the person they find."""
+    found: Person | None = None
+    if email:
+        found = Person.objects.filter(emails__address=email).first()
+    if found is None and phone:
+        owners = list(Person.objects.filter(phones__number=phone).distinct()[:2])
+        if len(owners) == 1:
+            found = owners[0]
+    seen: set[int] = set()
+    while found is not None and found.merged_into_id is not None and found.pk not in seen:
+        seen.add(found.pk)
+        found = Person.objects.filter(pk=found.merged_into_id).first()
+    return found

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ladder.core.models import User
 from ladder.people.models import (
+    Address,
     Channel,
     ConsentEvent,
     CustomField,
@@ -61,6 +62,55 @@ def person_create(
     if home_group:
         group_add_person(actor=actor, group=home_group, person=person)
     return person
+
+
+@transaction.atomic
+def supporter_upsert(
+    *,
+    actor: User | None,
+    email: str = "",
+    phone: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    postal_code: str = "",
+    source: str = "",
+) -> tuple[Person, bool]:
+    """The person an action on a public page (or a webhook) is from, matched by the import's
+    rules (`people.selectors.person_match`) or created; returns (person, created).
+
+    What the form adds fills gaps and never overwrites: a blank name gets the one typed, a new
+    email or phone is added (not made primary), a postal code becomes an address only for
+    someone who has none. ``email`` and ``phone`` must already be normalised.
+    """
+    from ladder.people.selectors import person_match
+
+    person = person_match(email=email, phone=phone)
+    if person is None:
+        person = person_create(
+            actor=actor,
+            first_name=first_name[:100],
+            last_name=last_name[:100],
+            email=email or None,
+            phone=phone or None,
+            source=source[:200],
+        )
+        created = True
+    else:
+        created = False
+        blanks = {
+            name: value[:100]
+            for name, value in (("first_name", first_name), ("last_name", last_name))
+            if value and not getattr(person, name)
+        }
+        if blanks:
+            person_update(actor=actor, person=person, **blanks)
+        if email and not person.emails.filter(address=email).exists():
+            email_add(actor=actor, person=person, address=email)
+        if phone:
+            phone_add(actor=actor, person=person, number=phone)
+    if postal_code and not person.addresses.exists():
+        Address.objects.create(person=person, postal_code=postal_code[:20], is_primary=True)
+    return person, created
 
 
 @transaction.atomic

@@ -21,12 +21,10 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from ladder.core.access import current_user, require
 from ladder.core.models import Role, User
-from ladder.people.export import DEFAULT_COLUMNS, ExportError, people_export_csv
 from ladder.people.selectors import groups_visible
 from ladder.segments.builder import EXCLUSIONS, Builder, Choices
 from ladder.segments.filters import EVERYONE, FilterError, describe
@@ -51,10 +49,10 @@ from ladder.segments.services import (
     segment_create,
     segment_update,
 )
+from ladder.web.downloads import people_csv_download
 
 PAGE_SIZE = 50
 PREVIEW_SIZE = 10
-EXPORT_COLUMNS = [*DEFAULT_COLUMNS, "city", "engagement_score"]
 
 
 def _user(request: HttpRequest) -> User:
@@ -255,23 +253,6 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
     return response
 
 
-def _csv_response(
-    user: User, request: HttpRequest, people: Any, name: str
-) -> HttpResponse | StreamingHttpResponse:
-    raw = request.GET.get("columns", "")
-    columns = raw.split(",") if raw.strip() else EXPORT_COLUMNS
-    try:
-        pieces = people_export_csv(user, columns=columns, people=people, bom=True)
-    except ExportError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(pieces, content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    filename = f"{slugify(name)[:60] or 'people'}-{stamp}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @require_GET
 @login_required
 def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse | StreamingHttpResponse:
@@ -282,7 +263,7 @@ def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse | Stre
         people = segment_people(user, segment.definition)
     except FilterError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
-    return _csv_response(user, request, people, segment.name)
+    return people_csv_download(user, request, people, segment.name)
 
 
 @require_POST
@@ -358,7 +339,7 @@ def list_export(request: HttpRequest, list_id: int) -> HttpResponse | StreamingH
     user = _user(request)
     static_list = list_for(user, list_id)
     people = segment_people(user, _list_definition(static_list))
-    return _csv_response(user, request, people, static_list.name)
+    return people_csv_download(user, request, people, static_list.name)
 
 
 @require_POST

@@ -50,7 +50,24 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1366, "height": 850}, base_url=live_server.url)
+    # bypass_csp: the tests' own probes (wait_for_function) are evaluated in the page, which
+    # Ladder's CSP forbids; `test_csp.py` loads the pages with the policy enforced instead.
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 850}, base_url=live_server.url, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server) -> Iterator[object]:
+    """A phone-sized page (390 × 844, touch), for the public pages, with the CSP enforced."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, is_mobile=True,
+        has_touch=True, device_scale_factor=2,
+    )  # fmt: skip
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -1,0 +1,185 @@
+"""The public action form (one per page: the page decides which fields it asks) and the staff
+page editor."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+
+from ladder.actions.models import ActionPage
+from ladder.actions.safety import HONEYPOT
+from ladder.core.models import User
+from ladder.people.models import CustomField, Group
+from ladder.people.normalize import InvalidContact, normalise_email, normalise_phone
+from ladder.people.selectors import groups_visible
+from ladder.people.services import custom_field_coerce
+from ladder.web.forms import CustomFieldsForm, LadderForm
+
+NAME_MAX = 100
+
+
+class ActionForm(LadderForm):
+    """Name, email, the page's optional phone and postal code, its questions, the opt-in box
+    in the page's words, and the hidden token, referral code and honeypot."""
+
+    first_name = forms.CharField(
+        label="First name", max_length=NAME_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )  # fmt: skip
+    last_name = forms.CharField(
+        label="Last name", max_length=NAME_MAX, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )  # fmt: skip
+    # A CharField: `normalise_email` is the judge of an address, with the clearer message.
+    email = forms.CharField(
+        label="Email", max_length=254,
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email",
+                                      "inputmode": "email"}),
+    )  # fmt: skip
+    token = forms.CharField(widget=forms.HiddenInput, max_length=400)
+    ref = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
+
+    def __init__(self, data: Any = None, *, page: ActionPage, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.page = page
+        if page.ask_phone:
+            self.fields["phone"] = forms.CharField(
+                label="Mobile phone", max_length=40, required=False,
+                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            )  # fmt: skip
+        if page.ask_postal_code:
+            self.fields["postal_code"] = forms.CharField(
+                label="ZIP code", max_length=10, required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "postal-code",
+                                              "inputmode": "numeric"}),
+            )  # fmt: skip
+        self.questions = list(CustomField.objects.filter(key__in=page.questions))
+        self.questions.sort(key=lambda f: page.questions.index(f.key))
+        for field in self.questions:
+            self.fields[f"q_{field.key}"] = CustomFieldsForm._input(field)
+        if page.consent_wording:
+            self.fields["email_opt_in"] = forms.BooleanField(
+                label=page.consent_wording, required=False
+            )
+        # The honeypot: hidden from people (CSS and aria), filled in by scripts.
+        self.fields[HONEYPOT] = forms.CharField(
+            required=False, label="Leave this empty",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )  # fmt: skip
+
+    @property
+    def caught(self) -> bool:
+        """A script filled in the honeypot."""
+        return bool((self.data.get(HONEYPOT) or "").strip())
+
+    def clean_first_name(self) -> str:
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_last_name(self) -> str:
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_email(self) -> str:
+        try:
+            return normalise_email(self.cleaned_data["email"])
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this address: {exc}.") from None
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "")
+        if not raw.strip():
+            return ""
+        try:
+            return normalise_phone(raw)
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this number: {exc}.") from None
+
+    def clean_postal_code(self) -> str:
+        value = "".join(self.cleaned_data.get("postal_code", "").split()).upper()
+        if value and not value.replace("-", "").isalnum():
+            raise forms.ValidationError("A ZIP code is letters and digits, like 50309.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field in self.questions:
+            name = f"q_{field.key}"
+            if name in data and name not in self.errors and data[name] not in ("", None):
+                try:
+                    custom_field_coerce(field, data[name])
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc.messages)
+        return data
+
+    def answers(self) -> dict[str, Any]:
+        return {f.key: self.cleaned_data.get(f"q_{f.key}", "") for f in self.questions}
+
+    def public_fields(self) -> list[Any]:
+        """The visible fields, in order (the hidden ones and the honeypot are drawn apart)."""
+        hidden = {"token", "ref", HONEYPOT, "email_opt_in"}
+        return [self[name] for name in self.fields if name not in hidden]
+
+
+class PageForm(LadderForm):
+    """The staff editor of a page."""
+
+    kind = forms.ChoiceField(
+        label="Kind", choices=[c for c in ActionPage.Kind.choices
+                               if c[0] in (ActionPage.Kind.PETITION, ActionPage.Kind.FORM)],
+    )  # fmt: skip
+    title = forms.CharField(label="Title", max_length=200)
+    target = forms.CharField(
+        label="Addressed to", max_length=300, required=False,
+        help_text="Petitions: who the petition is to (“Governor Reynolds”).",
+    )  # fmt: skip
+    body = forms.CharField(
+        label="Text", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Paragraphs, bold, italics, lists, links and images; anything else is removed.",
+    )  # fmt: skip
+    goal = forms.IntegerField(label="Goal", required=False, min_value=1, max_value=100_000_000)
+    ask_phone = forms.BooleanField(label="Ask for a mobile phone", required=False)
+    ask_postal_code = forms.BooleanField(label="Ask for a ZIP code", required=False, initial=True)
+    questions = forms.MultipleChoiceField(
+        label="Questions", required=False, widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text="Custom fields to ask; the answers land on the person's profile.",
+    )  # fmt: skip
+    consent_wording = forms.CharField(
+        label="Email opt-in wording", max_length=500, required=False,
+        initial="Yes, send me email updates. I can unsubscribe at any time.",
+        help_text="Shown next to the box and kept word for word in the consent ledger.",
+    )  # fmt: skip
+    thanks_text = forms.CharField(
+        label="Thank-you message", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    autoresponse_subject = forms.CharField(label="Email subject", max_length=200, required=False)
+    autoresponse_body = forms.CharField(
+        label="Email text", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Sent after someone acts; {first_name} and {page} are filled in.",
+    )  # fmt: skip
+    allowed_origins = forms.CharField(
+        label="May be embedded on", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Sites that may show this page in an iframe, one per line (https://example.org).",
+    )  # fmt: skip
+    group = forms.ModelChoiceField(
+        label="Group", queryset=Group.objects.none(), required=False,
+        empty_label="— whole organization —",
+    )  # fmt: skip
+
+    def __init__(self, data: Any = None, *, user: User, page: ActionPage | None = None) -> None:
+        initial: dict[str, Any] = {}
+        if page is not None:
+            initial = {name: getattr(page, name) for name in self.base_fields if name != "group"}
+            initial["group"] = page.group_id
+        super().__init__(data, initial=initial)
+        cast(forms.MultipleChoiceField, self.fields["questions"]).choices = list(
+            CustomField.objects.order_by("label").values_list("key", "label")
+        )
+        groups = groups_visible(user).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = groups
+        if page is not None:
+            self.fields["kind"].disabled = True
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("kind", None)
+        return data

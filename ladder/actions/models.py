@@ -1,0 +1,109 @@
+"""Public action pages and what people do on them.
+
+* An **action page** is what the public sees at ``/act/<slug>/``: a petition, a signup form,
+  an event or a donation page. Staff write it (title, rich text, the consent wording, the
+  auto-response) and publish or close it; it may be embedded in other sites (``allowed
+  origins``).
+* A **submission** is one person's signature or form answers on one page: at most one per
+  person and page, keyed also by the token of the form they were shown, so a double submit is
+  one signature. Its activity (``petition_signature`` / ``form_submission``) is written with it.
+* A **referral code** belongs to one supporter; ``?ref=CODE`` on any page credits them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from ladder.people.models import Group, Person
+
+
+class ActionPage(models.Model):
+    class Kind(models.TextChoices):
+        PETITION = "petition", "Petition"
+        FORM = "form", "Signup form"
+        EVENT = "event", "Event"
+        DONATION = "donation", "Donation page"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        CLOSED = "closed", "Closed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    # Staff-authored rich text, sanitised with an allow-list when saved (`actions.safety`).
+    body = models.TextField(blank=True, default="")
+    # Petitions: who the petition is addressed to ("Governor Reynolds").
+    target = models.CharField(max_length=300, blank=True, default="")
+    # Signatures for a petition, dollars for a donation page; none: no thermometer.
+    goal = models.PositiveIntegerField(null=True, blank=True)
+    # Keys of custom fields asked on the page, in order (reusing `people.CustomField`).
+    questions = models.JSONField(default=list, blank=True)
+    ask_phone = models.BooleanField(default=False)
+    ask_postal_code = models.BooleanField(default=True)
+    # The words next to the email opt-in box, recorded verbatim in the consent ledger.
+    consent_wording = models.CharField(max_length=500, blank=True, default="")
+    thanks_text = models.TextField(blank=True, default="")
+    autoresponse_subject = models.CharField(max_length=200, blank=True, default="")
+    autoresponse_body = models.TextField(blank=True, default="")
+    # Sites that may show the page in an iframe, one origin per line ("https://example.org").
+    allowed_origins = models.TextField(blank=True, default="")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # The chapter the page belongs to: its leaders see it and its results.
+    group = models.ForeignKey(
+        Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_pages"
+    )
+    # Kept by the action service, so a page's count never needs a COUNT(*) over its actions.
+    actions_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def origins(self) -> list[str]:
+        return [line.strip() for line in self.allowed_origins.splitlines() if line.strip()]
+
+
+class Submission(models.Model):
+    page = models.ForeignKey(ActionPage, on_delete=models.CASCADE, related_name="submissions")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # The token of the form the person was shown: the same form posted twice is one action.
+    token = models.CharField(max_length=64)
+    # Who sent them (``?ref=``), whether or not the person was new.
+    referrer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["page", "person"], name="submission_once_per_person"),
+            models.UniqueConstraint(fields=["page", "token"], name="submission_token"),
+        ]
+        indexes = [models.Index(fields=["page", "-created_at"], name="submission_recent")]
+
+
+class ReferralCode(models.Model):
+    """A supporter's own code for ``?ref=``: short, unguessable enough, never reused."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+__all__ = ["ActionPage", "ReferralCode", "Submission"]

@@ -1,0 +1,85 @@
+"""Reads for action pages: the public page by its slug, and the staff side — the pages a user
+may see, a page's results and its people — scoped like everything else (`visible_people`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from ladder.actions.models import ActionPage, Submission
+from ladder.core.models import Role, User
+from ladder.people.models import Person
+from ladder.people.selectors import led_group_ids, visible_people
+
+RECENT = 20
+
+
+def page_public(slug: str) -> ActionPage:
+    """A page as the public may see it: published or closed (a closed page says so). A draft
+    does not exist for the public."""
+    page = ActionPage.objects.filter(slug=slug).exclude(status=ActionPage.Status.DRAFT).first()
+    if page is None:
+        raise Http404("No such page")
+    return page
+
+
+def can_manage_pages(user: User) -> bool:
+    return user.is_active and (user.sees_everyone or user.role == Role.LEADER)
+
+
+def pages_visible(user: User) -> QuerySet[ActionPage]:
+    """Staff see every page; a leader the pages of the groups they lead and their own."""
+    pages = ActionPage.objects.all()
+    if not user.is_active:
+        return pages.none()
+    if user.sees_everyone:
+        return pages
+    if user.role == Role.LEADER:
+        return pages.filter(Q(created_by_id=user.pk) | Q(group_id__in=led_group_ids(user)))
+    return pages.none()
+
+
+def page_for(user: User, page_id: int) -> ActionPage:
+    page = pages_visible(user).select_related("group").filter(pk=page_id).first()
+    if page is None:
+        raise Http404("No such page")
+    return page
+
+
+def page_people(user: User, page: ActionPage) -> QuerySet[Person]:
+    """The people who acted on the page, as far as the user may see them."""
+    acted = Submission.objects.filter(page=page).values("person_id")
+    return visible_people(user).filter(pk__in=acted)
+
+
+@dataclass(frozen=True)
+class PageResults:
+    total: int  # everyone who acted (the public count)
+    visible: int  # of them, the people this user may see
+    recent: list[Submission]
+    recruited: int  # actions that came through someone's referral link
+
+
+def page_results(user: User, page: ActionPage) -> PageResults:
+    people = visible_people(user).values("pk")
+    mine = Submission.objects.filter(page=page, person_id__in=people)
+    recent = list(mine.select_related("person", "referrer").order_by("-created_at", "-pk")[:RECENT])
+    return PageResults(
+        total=page.actions_count,
+        visible=mine.count(),
+        recent=recent,
+        recruited=mine.filter(referrer__isnull=False).count(),
+    )
+
+
+__all__ = [
+    "PageResults",
+    "can_manage_pages",
+    "page_for",
+    "page_people",
+    "page_public",
+    "page_results",
+    "pages_visible",
+]

@@ -1,0 +1,1 @@
+"""The public pages (`public`) and the staff screens (`staff`) of actions."""
