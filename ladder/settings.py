@@ -197,6 +197,8 @@ LADDER_ORG_NAME = env("LADDER_ORG_NAME", "Prairie Forward")
 # trusted proxy puts the client's address in (empty: use the connection's address).
 LADDER_PUBLIC_POSTS_PER_MINUTE = int(env("LADDER_PUBLIC_POSTS_PER_MINUTE", "30"))
 LADDER_PROXY_IP_HEADER = env("LADDER_PROXY_IP_HEADER")
+# Where the public reaches Ladder, for links in emails (RSVP pages, thank-you links).
+LADDER_PUBLIC_URL = env("LADDER_PUBLIC_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_SECURE = env_bool("LADDER_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

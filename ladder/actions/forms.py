@@ -43,6 +43,11 @@ class ActionForm(LadderForm):
     def __init__(self, data: Any = None, *, page: ActionPage, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.page = page
+        if page.kind == ActionPage.Kind.EVENT:
+            self.fields["shift"] = forms.TypedChoiceField(
+                label="Choose a time", coerce=int, choices=shift_choices(page),
+                widget=forms.RadioSelect,
+            )  # fmt: skip
         if page.ask_phone:
             self.fields["phone"] = forms.CharField(
                 label="Mobile phone", max_length=40, required=False,
@@ -116,8 +121,25 @@ class ActionForm(LadderForm):
 
     def public_fields(self) -> list[Any]:
         """The visible fields, in order (the hidden ones and the honeypot are drawn apart)."""
-        hidden = {"token", "ref", HONEYPOT, "email_opt_in"}
+        hidden = {"token", "ref", HONEYPOT, "email_opt_in", "shift"}
         return [self[name] for name in self.fields if name not in hidden]
+
+
+def shift_choices(page: ActionPage) -> list[tuple[int, str]]:
+    """The shifts still to come, each saying how many places are left (or that it is full and
+    an RSVP joins the waitlist)."""
+    from django.utils import timezone
+
+    from ladder.actions.mail import when_text
+
+    out = []
+    for shift in page.event.shifts.filter(ends_at__gt=timezone.now()).select_related("event"):
+        label = when_text(shift) + (f" · {shift.name}" if shift.name else "")
+        left = shift.places_left
+        if left is not None:
+            label += " · full: join the waitlist" if left == 0 else f" · {left} left"
+        out.append((shift.pk, label))
+    return out
 
 
 class PageForm(LadderForm):
@@ -183,3 +205,72 @@ class PageForm(LadderForm):
         data = dict(self.cleaned_data)
         data.pop("kind", None)
         return data
+
+
+class EventForm(LadderForm):
+    """A new event page: what, when, where, who hosts it, and its shifts (below, a formset)."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    body = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Paragraphs, bold, italics, lists, links and images; anything else is removed.",
+    )  # fmt: skip
+    starts_at = forms.DateTimeField(
+        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    venue = forms.CharField(label="Venue", max_length=200, required=False)
+    address = forms.CharField(label="Address", max_length=300, required=False)
+    is_online = forms.BooleanField(label="Online event", required=False)
+    online_url = forms.URLField(label="Link to join (online)", required=False)
+    volunteer_shifts = forms.BooleanField(
+        label="Coming counts as a volunteer shift", required=False,
+        help_text="For canvasses and phone banks: feeds shifts done, not only events attended.",
+    )  # fmt: skip
+    host_emails = forms.CharField(
+        label="Hosts", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Email addresses, one per line: each host gets a check-in link.",
+    )  # fmt: skip
+    consent_wording = forms.CharField(
+        label="Email opt-in wording", max_length=500, required=False,
+        initial="Yes, send me email updates. I can unsubscribe at any time.",
+    )  # fmt: skip
+    group = forms.ModelChoiceField(
+        label="Group", queryset=Group.objects.none(), required=False,
+        empty_label="— whole organization —",
+    )  # fmt: skip
+
+    def __init__(self, data: Any = None, *, user: User) -> None:
+        super().__init__(data)
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = groups_visible(user).order_by(
+            "name"
+        )
+
+    def clean_host_emails(self) -> list[str]:
+        out = []
+        for n, line in enumerate(self.cleaned_data["host_emails"].splitlines(), start=1):
+            if line.strip():
+                try:
+                    out.append(normalise_email(line))
+                except InvalidContact as exc:
+                    raise forms.ValidationError(f"Line {n}: {exc}.") from None
+        return out
+
+
+class ShiftForm(forms.Form):
+    name = forms.CharField(label="Shift", max_length=120, required=False)
+    starts_at = forms.DateTimeField(
+        label="From", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="To", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    capacity = forms.IntegerField(
+        label="Places", min_value=1, max_value=100_000, required=False,
+        help_text="Empty: no limit.",
+    )  # fmt: skip
+
+
+ShiftFormSet = forms.formset_factory(ShiftForm, extra=3, max_num=20)

@@ -7,6 +7,9 @@
 * A **submission** is one person's signature or form answers on one page: at most one per
   person and page, keyed also by the token of the form they were shown, so a double submit is
   one signature. Its activity (``petition_signature`` / ``form_submission``) is written with it.
+* An **event** page has an `Event` (when, where, hosts) with **shifts**, each with a capacity;
+  an `Rsvp` is one person on one shift — going, waitlisted (served in order when a place
+  frees up) or cancelled — and whether they came.
 * A **referral code** belongs to one supporter; ``?ref=CODE`` on any page credits them.
 """
 
@@ -106,4 +109,89 @@ class ReferralCode(models.Model):
         return self.code
 
 
-__all__ = ["ActionPage", "ReferralCode", "Submission"]
+class Event(models.Model):
+    """The event behind an event page: when, where, who hosts it."""
+
+    class Approval(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        PENDING = "pending", "Waiting for staff"
+        DECLINED = "declined", "Declined"
+
+    page = models.OneToOneField(ActionPage, on_delete=models.CASCADE, related_name="event")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    is_online = models.BooleanField(default=False)
+    venue = models.CharField(max_length=200, blank=True, default="")
+    address = models.CharField(max_length=300, blank=True, default="")
+    online_url = models.URLField(blank=True, default="")
+    # A canvass or a phone bank: coming to a shift is a volunteer shift done, not only an
+    # event attended (both feed the rollups and ladders).
+    volunteer_shifts = models.BooleanField(default=False)
+    hosts = models.ManyToManyField(Person, blank=True, related_name="hosted_events")
+    # A supporter's own event (volunteer-hosted): who proposed it, and what staff said.
+    proposed_by = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval = models.CharField(max_length=10, choices=Approval.choices, default="approved")
+    reminders_sent_at = models.DateTimeField(null=True, blank=True)
+    followups_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["starts_at"], name="event_starts")]
+
+    def __str__(self) -> str:
+        return self.page.title
+
+
+class Shift(models.Model):
+    """A time slot of an event with its own capacity (none: as many as come)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="shifts")
+    name = models.CharField(max_length=120, blank=True, default="")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    # Kept by the RSVP services under the shift's row lock: places taken and people waiting.
+    confirmed_count = models.PositiveIntegerField(default=0)
+    waitlist_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.starts_at:%a %H:%M}"
+
+    @property
+    def places_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+
+class Rsvp(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Going"
+        WAITLISTED = "waitlisted", "On the waitlist"
+        CANCELLED = "cancelled", "Cancelled"
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="rsvps")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    # None until the host says: True came (checked in), False did not (a no-show).
+    attended = models.BooleanField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    walk_in = models.BooleanField(default=False)
+    referrer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shift", "person"], name="rsvp_once")]
+        # The waitlist is served in the order people joined it.
+        indexes = [models.Index(fields=["shift", "status", "created_at"], name="rsvp_queue")]
+
+
+__all__ = ["ActionPage", "Event", "ReferralCode", "Rsvp", "Shift", "Submission"]

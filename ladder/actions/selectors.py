@@ -4,11 +4,12 @@ may see, a page's results and its people — scoped like everything else (`visib
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ladder.actions.models import ActionPage, Submission
+from ladder.actions.models import ActionPage, Event, Rsvp, Shift, Submission
 from ladder.core.models import Role, User
 from ladder.people.models import Person
 from ladder.people.selectors import led_group_ids, visible_people
@@ -49,22 +50,51 @@ def page_for(user: User, page_id: int) -> ActionPage:
 
 
 def page_people(user: User, page: ActionPage) -> QuerySet[Person]:
-    """The people who acted on the page, as far as the user may see them."""
-    acted = Submission.objects.filter(page=page).values("person_id")
-    return visible_people(user).filter(pk__in=acted)
+    """The people who acted on the page (signed, answered, RSVPed), as far as the user may
+    see them."""
+    if page.kind == ActionPage.Kind.EVENT:
+        rsvps = Rsvp.objects.filter(shift__event__page=page)
+        return visible_people(user).filter(pk__in=rsvps.values("person_id"))
+    signed = Submission.objects.filter(page=page)
+    return visible_people(user).filter(pk__in=signed.values("person_id"))
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    event: Event
+    shifts: list[Shift]
+    hosts: list[tuple[Person, str]]  # each host and their check-in link
+
+
+def event_summary(page: ActionPage) -> EventSummary | None:
+    if page.kind != ActionPage.Kind.EVENT or not hasattr(page, "event"):
+        return None
+    from ladder.actions.views.host import host_path
+
+    event = page.event
+    return EventSummary(
+        event=event,
+        shifts=list(event.shifts.all()),
+        hosts=[(h, host_path(event, h)) for h in event.hosts.order_by("sort_name", "pk")],
+    )
 
 
 @dataclass(frozen=True)
 class PageResults:
     total: int  # everyone who acted (the public count)
     visible: int  # of them, the people this user may see
-    recent: list[Submission]
+    recent: list[Any]  # submissions or RSVPs: person, referrer, created_at
     recruited: int  # actions that came through someone's referral link
 
 
 def page_results(user: User, page: ActionPage) -> PageResults:
     people = visible_people(user).values("pk")
-    mine = Submission.objects.filter(page=page, person_id__in=people)
+    rows: QuerySet[Any] = (
+        Rsvp.objects.filter(shift__event__page=page).exclude(status=Rsvp.Status.CANCELLED)
+        if page.kind == ActionPage.Kind.EVENT
+        else Submission.objects.filter(page=page)
+    )
+    mine = rows.filter(person_id__in=people)
     recent = list(mine.select_related("person", "referrer").order_by("-created_at", "-pk")[:RECENT])
     return PageResults(
         total=page.actions_count,
@@ -75,8 +105,10 @@ def page_results(user: User, page: ActionPage) -> PageResults:
 
 
 __all__ = [
+    "EventSummary",
     "PageResults",
     "can_manage_pages",
+    "event_summary",
     "page_for",
     "page_people",
     "page_public",

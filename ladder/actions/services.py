@@ -199,6 +199,42 @@ class Taken:
     new_action: bool  # False: this person (or this very form) had already acted on the page
 
 
+def supporter_take(
+    *,
+    page: ActionPage,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    postal_code: str,
+    email_opt_in: bool,
+    when: dt.datetime,
+) -> tuple[Person, bool]:
+    """The person acting on ``page`` (matched or created) and the consent they gave there, in
+    the page's exact words; returns (person, created). The caller holds the transaction."""
+    person, created = supporter_upsert(
+        actor=None, email=email, phone=phone, first_name=first_name, last_name=last_name,
+        postal_code=postal_code, source=f"{page.get_kind_display().lower()}: {page.title}",
+    )  # fmt: skip
+    if email_opt_in and page.consent_wording and email:
+        consent_record(
+            actor=None, person=person, channel=Channel.EMAIL, contact_point=email,
+            status=ConsentEvent.Status.OPT_IN, source=f"page:{page.slug}",
+            wording=page.consent_wording, by_person=True, occurred_at=when,
+        )  # fmt: skip
+    return person, created
+
+
+def action_counted(page: ActionPage, person: Person, *, autoresponse: bool = True) -> None:
+    """One more action on the page: its public count, and the auto-response after commit
+    (events send their own confirmation instead)."""
+    ActionPage.objects.filter(pk=page.pk).update(actions_count=F("actions_count") + 1)
+    if autoresponse:
+        from ladder.actions.tasks import autoresponse_task
+
+        transaction.on_commit(lambda: autoresponse_task.enqueue(page.pk, person.pk))
+
+
 def _answers(page: ActionPage, values: dict[str, Any]) -> dict[str, Any]:
     return {key: values[key] for key in page.questions if values.get(key) not in (None, "")}
 
@@ -225,19 +261,13 @@ def action_take(
     repeat = Submission.objects.filter(page=page, token=token).select_related("person").first()
     if repeat is not None:
         return Taken(repeat, repeat.person, new_action=False)
-    person, created = supporter_upsert(
-        actor=None, email=email, phone=phone, first_name=first_name, last_name=last_name,
-        postal_code=postal_code, source=f"{page.get_kind_display().lower()}: {page.title}",
+    person, created = supporter_take(
+        page=page, email=email, first_name=first_name, last_name=last_name, phone=phone,
+        postal_code=postal_code, email_opt_in=email_opt_in, when=when,
     )  # fmt: skip
     given = _answers(page, answers or {})
     if given:
         custom_fields_set(actor=None, person=person, values=given)
-    if email_opt_in and page.consent_wording:
-        consent_record(
-            actor=None, person=person, channel=Channel.EMAIL, contact_point=email,
-            status=ConsentEvent.Status.OPT_IN, source=f"page:{page.slug}",
-            wording=page.consent_wording, by_person=True, occurred_at=when,
-        )  # fmt: skip
     earlier = Submission.objects.filter(page=page, person=person).first()
     if earlier is not None:
         if given:
@@ -265,16 +295,14 @@ def action_take(
         source=f"page:{page.slug}", object_type="action_page", object_id=page.pk,
         payload=payload, idempotency_key=f"action:{page.pk}:{person.pk}",
     )  # fmt: skip
-    ActionPage.objects.filter(pk=page.pk).update(actions_count=F("actions_count") + 1)
-    from ladder.actions.tasks import autoresponse_task
-
-    transaction.on_commit(lambda: autoresponse_task.enqueue(submission.pk))
+    action_counted(page, person)
     return Taken(submission, person, new_action=True)
 
 
 __all__ = [
     "PageError",
     "Taken",
+    "action_counted",
     "action_take",
     "page_close",
     "page_create",
@@ -283,4 +311,5 @@ __all__ = [
     "recruit_credit",
     "recruiter_for",
     "referral_code_for",
+    "supporter_take",
 ]

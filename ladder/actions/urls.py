@@ -2,15 +2,18 @@
 
 from django.urls import path
 
-from ladder.actions.views import public, staff
+from ladder.actions.views import host, public, staff
 
 app_name = "actions"
 urlpatterns = [
     path("act/<slug:slug>/", public.page_view, name="page"),
     path("act/<slug:slug>/thanks/", public.thanks_generic_view, name="thanks_generic"),
     path("act/<slug:slug>/thanks/<str:ticket>/", public.thanks_view, name="thanks"),
+    path("act/<slug:slug>/rsvp/<str:token>/", public.rsvp_view, name="rsvp"),
+    path("act/<slug:slug>/host/<str:token>/", host.host_view, name="host"),
     path("actions/", staff.page_list, name="staff_list"),
     path("actions/new/", staff.page_new, name="staff_new"),
+    path("actions/new-event/", staff.event_new, name="staff_event_new"),
     path("actions/<int:page_id>/", staff.page_detail, name="staff_detail"),
     path("actions/<int:page_id>/edit/", staff.page_edit, name="staff_edit"),
     path("actions/<int:page_id>/export.csv", staff.page_export, name="staff_export"),

@@ -39,3 +39,20 @@ def signature(page: ActionPage, **fields: Any) -> dict[str, Any]:
     }  # fmt: skip
     data.update(fields)
     return data
+
+
+def make_event(actor: User, *, capacity: int | None = 2, publish: bool = True, **fields: Any):  # type: ignore[no-untyped-def]
+    """A published canvass tomorrow, 10 to 1, with one shift of ``capacity`` places."""
+    from ladder.actions.events import ShiftPlan, event_create
+
+    start = (timezone.now() + dt.timedelta(days=1)).replace(hour=15, minute=0, second=0,
+                                                           microsecond=0)  # fmt: skip
+    end = start + dt.timedelta(hours=3)
+    values: dict[str, Any] = {
+        "title": "Saturday canvass", "venue": "Prairie Forward office",
+        "address": "300 Walnut St, Des Moines", "volunteer_shifts": True,
+        "shifts": [ShiftPlan(start, end, capacity, "Morning")],
+    }  # fmt: skip
+    values.update(fields)
+    page = event_create(actor=actor, starts_at=start, ends_at=end, **values)
+    return page_publish(actor=actor, page=page) if publish else page

@@ -17,11 +17,13 @@ from django.urls import reverse
 from django.utils.csp import CSP
 from django.views.decorators.http import require_http_methods
 
+from ladder.actions.events import rsvp_cancel, rsvp_take, waitlist_position
 from ladder.actions.forms import ActionForm
-from ladder.actions.models import ActionPage, Submission
+from ladder.actions.mail import RSVP_SALT
+from ladder.actions.models import ActionPage, Rsvp, Shift, Submission
 from ladder.actions.safety import TokenProblem, form_token, form_token_check, rate_limited
 from ladder.actions.selectors import page_public
-from ladder.actions.services import action_take, referral_code_for
+from ladder.actions.services import PageError, action_take, referral_code_for
 from ladder.ladders.next_step import next_step_for
 
 THANKS_SALT = "ladder.actions.thanks"
@@ -90,6 +92,8 @@ def page_view(request: HttpRequest, slug: str) -> HttpResponse:
         return _render(request, page, "actions/page.html",
                        {"form": _fresh(form, page), "notice": problem.message})  # fmt: skip
     data = form.cleaned_data
+    if page.kind == ActionPage.Kind.EVENT:
+        return _rsvp(request, page, form)
     taken = action_take(
         page=page, token=shown.nonce, email=data["email"],
         first_name=data["first_name"], last_name=data["last_name"],
@@ -139,3 +143,53 @@ def thanks_generic_view(request: HttpRequest, slug: str) -> HttpResponse:
     link): nothing about anyone."""
     page = page_public(slug)
     return _render(request, page, "actions/thanks.html", {"person": None, "share": None})
+
+
+def _rsvp(request: HttpRequest, page: ActionPage, form: ActionForm) -> HttpResponse:
+    data = form.cleaned_data
+    shift = Shift.objects.filter(pk=data["shift"], event__page=page).first()
+    if shift is None:
+        form.add_error("shift", "Choose one of the times listed.")
+        return _render(request, page, "actions/page.html", {"form": form})
+    try:
+        taken = rsvp_take(
+            shift=shift, email=data["email"], first_name=data["first_name"],
+            last_name=data["last_name"], phone=data.get("phone", ""),
+            postal_code=data.get("postal_code", ""),
+            email_opt_in=bool(data.get("email_opt_in")), referral_code=data.get("ref", ""),
+        )  # fmt: skip
+    except PageError as error:
+        for problem in error.message_dict.get("shift", []):
+            form.add_error("shift", problem)
+        return _render(request, page, "actions/page.html", {"form": _fresh(form, page)})
+    token = signing.dumps(taken.rsvp.pk, salt=RSVP_SALT)
+    return redirect("actions:rsvp", slug=page.slug, token=token)
+
+
+def _rsvp_from(slug: str, token: str) -> Rsvp:
+    try:
+        rsvp_id = signing.loads(token, salt=RSVP_SALT)
+    except signing.BadSignature:
+        raise Http404("This link is not valid") from None
+    rsvp = Rsvp.objects.select_related("person", "shift__event__page").filter(pk=rsvp_id).first()
+    if rsvp is None or rsvp.shift.event.page.slug != slug:
+        raise Http404("This link is not valid")
+    return rsvp
+
+
+@require_http_methods(["GET", "POST"])
+def rsvp_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """A person's own RSVP: going or waiting (and where in the queue), with a cancel button."""
+    rsvp = _rsvp_from(slug, token)
+    page = rsvp.shift.event.page
+    if request.method == "POST" and request.POST.get("answer") == "cancel":
+        rsvp_cancel(rsvp=rsvp)
+        return redirect("actions:rsvp", slug=slug, token=token)
+    context = {
+        "rsvp": rsvp,
+        "person": rsvp.person,
+        "position": waitlist_position(rsvp),
+        "share": _share_links(request, page, referral_code_for(rsvp.person)),
+        "step": next_step_for(rsvp.person, audience="supporter"),
+    }
+    return _render(request, page, "actions/rsvp.html", context)

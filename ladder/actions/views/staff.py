@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ladder.actions.forms import PageForm
-from ladder.actions.models import ActionPage
+from ladder.actions.events import ShiftPlan, event_create
+from ladder.actions.forms import EventForm, PageForm, ShiftFormSet
 from ladder.actions.selectors import (
     can_manage_pages,
+    event_summary,
     page_for,
     page_people,
     page_results,
@@ -23,6 +24,7 @@ from ladder.actions.selectors import (
 from ladder.actions.services import PageError, page_close, page_create, page_publish, page_update
 from ladder.core.access import current_user
 from ladder.core.models import User
+from ladder.people.services import supporter_upsert
 from ladder.web.downloads import people_csv_download
 
 
@@ -33,7 +35,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _errors_to_form(form: PageForm, error: PageError) -> None:
+def _errors_to_form(form: PageForm | EventForm, error: PageError) -> None:
     for field, problems in error.message_dict.items():
         form.add_error(field if field in form.fields else None, problems)
 
@@ -69,6 +71,40 @@ def page_new(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+def event_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EventForm(request.POST or None, user=user)
+    shifts = ShiftFormSet(request.POST or None, prefix="shift")
+    if request.method == "POST" and form.is_valid() and shifts.is_valid():
+        data = form.cleaned_data
+        plans = [
+            ShiftPlan(s["starts_at"], s["ends_at"], s.get("capacity"), s.get("name") or "")
+            for s in shifts.cleaned_data
+            if s.get("starts_at") and s.get("ends_at")
+        ]
+        hosts = [
+            supporter_upsert(actor=user, email=email, source=f"host: {data['title']}")[0]
+            for email in data["host_emails"]
+        ]
+        try:
+            page = event_create(
+                actor=user, title=data["title"], starts_at=data["starts_at"],
+                ends_at=data["ends_at"], shifts=plans, venue=data["venue"],
+                address=data["address"], is_online=data["is_online"],
+                online_url=data["online_url"], volunteer_shifts=data["volunteer_shifts"],
+                hosts=hosts, body=data["body"], consent_wording=data["consent_wording"],
+                group=data["group"],
+            )  # fmt: skip
+        except PageError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Saved as a draft. Publish it when it is ready.")
+            return redirect("actions:staff_detail", page.pk)
+    return render(request, "actions/staff/event_new.html", {"form": form, "shifts": shifts})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
 def page_edit(request: HttpRequest, page_id: int) -> HttpResponse:
     user = _user(request)
     page = page_for(user, page_id)
@@ -92,6 +128,7 @@ def page_detail(request: HttpRequest, page_id: int) -> HttpResponse:
     public_url = request.build_absolute_uri(reverse("actions:page", args=[page.slug]))
     context = {
         "page": page,
+        "event": event_summary(page),
         "results": page_results(user, page),
         "public_url": public_url,
         "embed": f'<iframe src="{public_url}" title="{page.title}" width="100%" height="900" '
@@ -124,6 +161,3 @@ def page_export(request: HttpRequest, page_id: int) -> HttpResponse | StreamingH
     user = _user(request)
     page = page_for(user, page_id)
     return people_csv_download(user, request, page_people(user, page), page.title)
-
-
-__all__ = ["ActionPage"]
