@@ -197,6 +197,9 @@ LADDER_ORG_NAME = env("LADDER_ORG_NAME", "Prairie Forward")
 # trusted proxy puts the client's address in (empty: use the connection's address).
 LADDER_PUBLIC_POSTS_PER_MINUTE = int(env("LADDER_PUBLIC_POSTS_PER_MINUTE", "30"))
 LADDER_PROXY_IP_HEADER = env("LADDER_PROXY_IP_HEADER")
+# The Basic-auth credentials ActBlue's webhook posts with (both empty: the webhook is off).
+LADDER_ACTBLUE_USER = env("LADDER_ACTBLUE_USER")
+LADDER_ACTBLUE_PASSWORD = env("LADDER_ACTBLUE_PASSWORD")
 # Where the public reaches Ladder, for links in emails (RSVP pages, thank-you links).
 LADDER_PUBLIC_URL = env("LADDER_PUBLIC_URL", "http://127.0.0.1:8000")
 

@@ -3,6 +3,7 @@ page editor."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -43,6 +44,24 @@ class ActionForm(LadderForm):
     def __init__(self, data: Any = None, *, page: ActionPage, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
         self.page = page
+        if page.kind == ActionPage.Kind.DONATION:
+            amounts = [a for a in page.suggested_amounts if isinstance(a, int | float)]
+            self.fields["amount"] = forms.ChoiceField(
+                label="Amount", required=False, widget=forms.RadioSelect,
+                choices=[(str(a), f"${a:,.0f}") for a in amounts],
+            )  # fmt: skip
+            self.fields["other_amount"] = forms.DecimalField(
+                label="Other amount ($)", required=False, min_value=Decimal("1"),
+                max_value=Decimal("1000000"), decimal_places=2,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )  # fmt: skip
+            if page.allow_recurring:
+                self.fields["recurring"] = forms.BooleanField(
+                    label="Make it monthly", required=False
+                )
+            self.fields["anonymous"] = forms.BooleanField(
+                label="Leave my name off the honour roll", required=False
+            )
         if page.kind == ActionPage.Kind.EVENT:
             self.fields["shift"] = forms.TypedChoiceField(
                 label="Choose a time", coerce=int, choices=shift_choices(page),
@@ -107,6 +126,14 @@ class ActionForm(LadderForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.page.kind == ActionPage.Kind.DONATION and not self.errors.get("other_amount"):
+            chosen = data.get("other_amount") or (
+                Decimal(data["amount"]) if data.get("amount") else None
+            )
+            if chosen is None:
+                self.add_error("amount", "Choose an amount, or type another one.")
+            else:
+                data["gift"] = chosen
         for field in self.questions:
             name = f"q_{field.key}"
             if name in data and name not in self.errors and data[name] not in ("", None):
@@ -121,7 +148,8 @@ class ActionForm(LadderForm):
 
     def public_fields(self) -> list[Any]:
         """The visible fields, in order (the hidden ones and the honeypot are drawn apart)."""
-        hidden = {"token", "ref", HONEYPOT, "email_opt_in", "shift"}
+        hidden = {"token", "ref", HONEYPOT, "email_opt_in", "shift", "amount", "other_amount",
+                  "recurring", "anonymous"}  # fmt: skip
         return [self[name] for name in self.fields if name not in hidden]
 
 
@@ -146,8 +174,8 @@ class PageForm(LadderForm):
     """The staff editor of a page."""
 
     kind = forms.ChoiceField(
-        label="Kind", choices=[c for c in ActionPage.Kind.choices
-                               if c[0] in (ActionPage.Kind.PETITION, ActionPage.Kind.FORM)],
+        label="Kind", choices=[c for c in ActionPage.Kind.choices if c[0] != "event"],
+        help_text="Events have their own form (New event).",
     )  # fmt: skip
     title = forms.CharField(label="Title", max_length=200)
     target = forms.CharField(
@@ -178,6 +206,21 @@ class PageForm(LadderForm):
         label="Email text", required=False, widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Sent after someone acts; {first_name} and {page} are filled in.",
     )  # fmt: skip
+    suggested_amounts = forms.CharField(
+        label="Suggested amounts ($)", required=False, initial="10, 25, 50, 100, 250",
+        help_text="Donation pages: whole dollars, separated by commas.",
+    )  # fmt: skip
+    allow_recurring = forms.BooleanField(label="Offer monthly gifts", required=False)
+    processor = forms.ChoiceField(
+        label="Payments", initial="offline", required=False,
+        choices=[("offline", "Offline: record pledges here"), ("actblue", "ActBlue")],
+    )  # fmt: skip
+    processor_url = forms.URLField(
+        label="ActBlue form", required=False, help_text="https://secure.actblue.com/donate/…"
+    )
+    allow_fundraisers = forms.BooleanField(
+        label="Supporters may start their own fundraising pages", required=False
+    )
     allowed_origins = forms.CharField(
         label="May be embedded on", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Sites that may show this page in an iframe, one per line (https://example.org).",
@@ -192,6 +235,7 @@ class PageForm(LadderForm):
         if page is not None:
             initial = {name: getattr(page, name) for name in self.base_fields if name != "group"}
             initial["group"] = page.group_id
+            initial["suggested_amounts"] = ", ".join(str(a) for a in page.suggested_amounts)
         super().__init__(data, initial=initial)
         cast(forms.MultipleChoiceField, self.fields["questions"]).choices = list(
             CustomField.objects.order_by("label").values_list("key", "label")
@@ -200,6 +244,20 @@ class PageForm(LadderForm):
         cast(forms.ModelChoiceField, self.fields["group"]).queryset = groups
         if page is not None:
             self.fields["kind"].disabled = True
+
+    def clean_processor(self) -> str:
+        return self.cleaned_data.get("processor") or "offline"
+
+    def clean_suggested_amounts(self) -> list[int]:
+        raw = self.cleaned_data["suggested_amounts"]
+        amounts = []
+        for part in raw.replace(";", ",").split(","):
+            part = part.strip().lstrip("$").replace(",", "")
+            if part:
+                if not part.isdigit() or not 1 <= int(part) <= 1_000_000:
+                    raise forms.ValidationError(f"“{part}” is not a whole number of dollars.")
+                amounts.append(int(part))
+        return amounts
 
     def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -274,3 +332,30 @@ class ShiftForm(forms.Form):
 
 
 ShiftFormSet = forms.formset_factory(ShiftForm, extra=3, max_num=20)
+
+
+class FundraiserForm(LadderForm):
+    """Start your own fundraising page for a campaign."""
+
+    first_name = forms.CharField(label="First name", max_length=NAME_MAX)
+    last_name = forms.CharField(label="Last name", max_length=NAME_MAX, required=False)
+    email = forms.CharField(
+        label="Email", max_length=254,
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"}),
+    )  # fmt: skip
+    title = forms.CharField(label="Your page's title", max_length=200, required=False)
+    story = forms.CharField(
+        label="Why you're raising money", max_length=5000, required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )  # fmt: skip
+    goal = forms.DecimalField(
+        label="Your goal ($)", min_value=Decimal("1"), max_value=Decimal("10000000"),
+        decimal_places=2, initial=250, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )  # fmt: skip
+    token = forms.CharField(widget=forms.HiddenInput, max_length=400)
+
+    def clean_email(self) -> str:
+        try:
+            return normalise_email(self.cleaned_data["email"])
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this address: {exc}.") from None

@@ -10,6 +10,9 @@
 * An **event** page has an `Event` (when, where, hosts) with **shifts**, each with a capacity;
   an `Rsvp` is one person on one shift — going, waitlisted (served in order when a place
   frees up) or cancelled — and whether they came.
+* A **donation page** takes gifts through a processor (`ladder.actions.payments`); a
+  **fundraising page** is a supporter's own page for it; a `Gift` is what a processor
+  reported, once per its own order number and line item.
 * A **referral code** belongs to one supporter; ``?ref=CODE`` on any page credits them.
 """
 
@@ -51,6 +54,14 @@ class ActionPage(models.Model):
     thanks_text = models.TextField(blank=True, default="")
     autoresponse_subject = models.CharField(max_length=200, blank=True, default="")
     autoresponse_body = models.TextField(blank=True, default="")
+    # Donation pages: the amounts offered (dollars), whether a gift may repeat monthly, who
+    # takes the money ("offline": a pledge recorded here; "actblue": ActBlue's own form), and
+    # whether supporters may start their own fundraising page from this one.
+    suggested_amounts = models.JSONField(default=list, blank=True)
+    allow_recurring = models.BooleanField(default=False)
+    processor = models.CharField(max_length=20, blank=True, default="offline")
+    processor_url = models.URLField(blank=True, default="")
+    allow_fundraisers = models.BooleanField(default=False)
     # Sites that may show the page in an iframe, one origin per line ("https://example.org").
     allowed_origins = models.TextField(blank=True, default="")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -58,8 +69,11 @@ class ActionPage(models.Model):
     group = models.ForeignKey(
         Group, null=True, blank=True, on_delete=models.SET_NULL, related_name="action_pages"
     )
-    # Kept by the action service, so a page's count never needs a COUNT(*) over its actions.
+    # Kept by the action services, so a page's count never needs a COUNT(*) over its actions:
+    # actions taken, and for a donation page the dollars given (pledged or paid, net of
+    # refunds), fundraising pages included.
     actions_count = models.PositiveIntegerField(default=0)
+    amount_raised = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -194,4 +208,99 @@ class Rsvp(models.Model):
         indexes = [models.Index(fields=["shift", "status", "created_at"], name="rsvp_queue")]
 
 
-__all__ = ["ActionPage", "Event", "ReferralCode", "Rsvp", "Shift", "Submission"]
+class FundraisingPage(models.Model):
+    """A supporter's own page for a donation campaign: their story, their goal, and the gifts
+    that came through it (credited to them on leaderboards)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    campaign = models.ForeignKey(
+        ActionPage, on_delete=models.CASCADE, related_name="fundraising_pages"
+    )
+    owner = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="fundraising_pages")
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    # Written by a supporter: shown as plain text (escaped, line breaks kept), never as HTML.
+    story = models.TextField(blank=True, default="")
+    goal = models.DecimalField(max_digits=12, decimal_places=2)
+    # Kept by the gift services: what the page's thermometer and the leaderboard read.
+    raised = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    donors = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "owner"], name="one_page_per_campaign")
+        ]
+        indexes = [models.Index(fields=["campaign", "-raised"], name="fundraiser_board")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Gift(models.Model):
+    """One gift (or one charge of a recurring series), as the processor reported it. Card data
+    never comes here: the processor keeps it."""
+
+    class Status(models.TextChoices):
+        PLEDGED = "pledged", "Pledged"
+        PAID = "paid", "Paid"
+        REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Counted on thermometers and leaderboards.
+    LIVE = (Status.PLEDGED, Status.PAID)
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    page = models.ForeignKey(
+        ActionPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="gifts"
+    )
+    fundraiser = models.ForeignKey(
+        FundraisingPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="gifts"
+    )
+    referrer = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    processor = models.CharField(max_length=20)  # "offline", "actblue"
+    # The processor's own identity of the gift: ActBlue's order number and line item. Unique
+    # per processor, so a replayed webhook or a re-imported CSV is the same gift.
+    order_number = models.CharField(max_length=80, blank=True, default="")
+    line_item = models.CharField(max_length=80, blank=True, default="")
+    recurring = models.BooleanField(default=False)
+    series = models.CharField(max_length=80, blank=True, default="")  # the recurring series
+    refcode = models.CharField(max_length=120, blank=True, default="")
+    anonymous = models.BooleanField(default=False)  # left off honour rolls
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["processor", "order_number", "line_item"],
+                condition=~models.Q(order_number=""),
+                name="gift_processor_identity",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["fundraiser", "-occurred_at"], name="gift_fundraiser"),
+            models.Index(fields=["page", "-occurred_at"], name="gift_page"),
+            models.Index(fields=["series"], name="gift_series"),
+        ]
+
+
+__all__ = [
+    "ActionPage",
+    "Event",
+    "FundraisingPage",
+    "Gift",
+    "ReferralCode",
+    "Rsvp",
+    "Shift",
+    "Submission",
+]

@@ -39,8 +39,10 @@ ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
 PAGE_FIELDS = (
     "title", "body", "target", "goal", "questions", "ask_phone", "ask_postal_code",
     "consent_wording", "thanks_text", "autoresponse_subject", "autoresponse_body",
-    "allowed_origins", "group",
+    "allowed_origins", "group", "suggested_amounts", "allow_recurring", "processor",
+    "processor_url", "allow_fundraisers",
 )  # fmt: skip
+PROCESSORS = ("offline", "actblue")
 
 
 class PageError(ValidationError):
@@ -74,6 +76,17 @@ def _clean_page(actor: User, fields: dict[str, Any]) -> dict[str, Any]:
                 f"Not an origin: {bad[0]} (write it like https://example.org, one per line)."
             )
         clean["allowed_origins"] = "\n".join(o for o in origins if o)
+    if "suggested_amounts" in clean:
+        amounts = clean["suggested_amounts"] or []
+        if not all(isinstance(a, int | float) and 1 <= a <= 1_000_000 for a in amounts):
+            errors["suggested_amounts"] = "Amounts are whole dollars from 1 to 1,000,000."
+        clean["suggested_amounts"] = sorted({int(a) for a in amounts if isinstance(a, int | float)})
+    if "processor" in clean and clean["processor"] not in PROCESSORS:
+        errors["processor"] = "Choose offline (pledges) or ActBlue."
+    if clean.get("processor") == "actblue" and not str(clean.get("processor_url", "")).startswith(
+        "https://secure.actblue.com/"
+    ):
+        errors["processor_url"] = "Give the ActBlue form's address (https://secure.actblue.com/…)."
     group = clean.get("group")
     if group is not None and not groups_visible(actor).filter(pk=group.pk).exists():
         errors["group"] = "You do not lead that group."

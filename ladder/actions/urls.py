@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ladder.actions.views import host, public, staff
+from ladder.actions.views import hooks, host, public, staff
 
 app_name = "actions"
 urlpatterns = [
@@ -11,6 +11,10 @@ urlpatterns = [
     path("act/<slug:slug>/thanks/<str:ticket>/", public.thanks_view, name="thanks"),
     path("act/<slug:slug>/rsvp/<str:token>/", public.rsvp_view, name="rsvp"),
     path("act/<slug:slug>/host/<str:token>/", host.host_view, name="host"),
+    path("act/<slug:slug>/start/", public.fundraiser_start_view, name="fundraiser_start"),
+    path("give/<slug:slug>/", public.fundraiser_view, name="fundraiser"),
+    path("hooks/actblue/", hooks.actblue_hook, name="actblue_hook"),
+    path("hooks/actblue/<slug:kind>/", hooks.actblue_hook, name="actblue_hook_kind"),
     path("actions/", staff.page_list, name="staff_list"),
     path("actions/new/", staff.page_new, name="staff_new"),
     path("actions/new-event/", staff.event_new, name="staff_event_new"),

@@ -32,6 +32,7 @@ class ActivityType(models.TextChoices):
     EMAIL_BOUNCED = "email_bounced", "Email bounced"
     DONATION = "donation", "Donation"
     DONATION_REFUND = "donation_refund", "Donation refunded"
+    RECURRING_CANCELLED = "recurring_cancelled", "Recurring gift cancelled"
     RSVP = "rsvp", "RSVP"
     ATTENDANCE = "attendance", "Attended event"
     NO_SHOW = "no_show", "Did not attend"
@@ -78,6 +79,7 @@ CATALOGUE: dict[str, TypeInfo] = {
     _T.EMAIL_BOUNCED: TypeInfo(_C.EMAIL, _IN),
     _T.DONATION: TypeInfo(_C.WEB, _IN, is_action=True, has_amount=True),
     _T.DONATION_REFUND: TypeInfo(_C.WEB, _OUT, has_amount=True),
+    _T.RECURRING_CANCELLED: TypeInfo(_C.WEB, _IN),
     _T.RSVP: TypeInfo(_C.WEB, _IN, is_action=True),
     _T.ATTENDANCE: TypeInfo(_C.IN_PERSON, _IN, is_action=True),
     _T.NO_SHOW: TypeInfo(_C.IN_PERSON, _IN),

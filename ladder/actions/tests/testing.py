@@ -56,3 +56,13 @@ def make_event(actor: User, *, capacity: int | None = 2, publish: bool = True, *
     values.update(fields)
     page = event_create(actor=actor, starts_at=start, ends_at=end, **values)
     return page_publish(actor=actor, page=page) if publish else page
+
+
+def make_campaign(actor: User, **fields: Any):  # type: ignore[no-untyped-def]
+    """A published donation page, offline pledges, that supporters may fundraise for."""
+    values: dict[str, Any] = {
+        "title": "Power the canvass", "goal": 5000, "suggested_amounts": [10, 25, 50, 100],
+        "allow_recurring": True, "allow_fundraisers": True, "processor": "offline",
+    }  # fmt: skip
+    values.update(fields)
+    return make_page(actor, kind="donation", **values)

@@ -6,6 +6,7 @@ Every response of a page says who may frame it: the page's allowed origins (CSP
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -18,9 +19,10 @@ from django.utils.csp import CSP
 from django.views.decorators.http import require_http_methods
 
 from ladder.actions.events import rsvp_cancel, rsvp_take, waitlist_position
-from ladder.actions.forms import ActionForm
+from ladder.actions.forms import ActionForm, FundraiserForm
+from ladder.actions.gifts import fundraiser_create, pledge_take
 from ladder.actions.mail import RSVP_SALT
-from ladder.actions.models import ActionPage, Rsvp, Shift, Submission
+from ladder.actions.models import ActionPage, FundraisingPage, Gift, Rsvp, Shift, Submission
 from ladder.actions.safety import TokenProblem, form_token, form_token_check, rate_limited
 from ladder.actions.selectors import page_public
 from ladder.actions.services import PageError, action_take, referral_code_for
@@ -47,14 +49,24 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     context = {"page": page, "progress": _progress(page), **context}
+    if page.kind == ActionPage.Kind.DONATION and page.allow_fundraisers:
+        context.setdefault("board", leaderboard(page))
     return _framed(render(request, template, context, status=status), page)
 
 
-def _progress(page: ActionPage) -> dict[str, int] | None:
+def _progress(page: ActionPage) -> dict[str, Any] | None:
+    """The thermometer: people for a petition or form, dollars for a donation page."""
     if not page.goal:
         return None
+    if page.kind == ActionPage.Kind.DONATION:
+        return _money(page.amount_raised, Decimal(page.goal))
     count = page.actions_count
     return {"count": count, "goal": page.goal, "percent": min(100, round(100 * count / page.goal))}
+
+
+def _money(raised: Decimal, goal: Decimal) -> dict[str, Any]:
+    percent = min(100, round(100 * raised / goal)) if goal else 0
+    return {"raised": raised, "goal": goal, "percent": percent, "money": True}
 
 
 def _fresh(form: ActionForm, page: ActionPage) -> ActionForm:
@@ -94,6 +106,8 @@ def page_view(request: HttpRequest, slug: str) -> HttpResponse:
     data = form.cleaned_data
     if page.kind == ActionPage.Kind.EVENT:
         return _rsvp(request, page, form)
+    if page.kind == ActionPage.Kind.DONATION:
+        return _give(request, page, form, shown.nonce, fundraiser=None)
     taken = action_take(
         page=page, token=shown.nonce, email=data["email"],
         first_name=data["first_name"], last_name=data["last_name"],
@@ -101,8 +115,7 @@ def page_view(request: HttpRequest, slug: str) -> HttpResponse:
         answers=form.answers(), email_opt_in=bool(data.get("email_opt_in")),
         referral_code=data.get("ref", ""),
     )  # fmt: skip
-    ticket = signing.dumps(taken.submission.pk, salt=THANKS_SALT)
-    return redirect("actions:thanks", slug=page.slug, ticket=ticket)
+    return redirect("actions:thanks", slug=page.slug, ticket=_ticket("s", taken.submission.pk))
 
 
 def _share_links(request: HttpRequest, page: ActionPage, code: str) -> dict[str, str]:
@@ -118,20 +131,31 @@ def _share_links(request: HttpRequest, page: ActionPage, code: str) -> dict[str,
     }
 
 
+def _ticket(kind: str, pk: int) -> str:
+    """A thank-you link for a submission ("s") or a gift ("g"): signed, so nobody can read
+    another person's thank-you page by changing a number."""
+    return signing.dumps({"k": kind, "id": pk}, salt=THANKS_SALT)
+
+
 def thanks_view(request: HttpRequest, slug: str, ticket: str) -> HttpResponse:
     try:
-        submission_id = signing.loads(ticket, salt=THANKS_SALT, max_age=60 * 60 * 24 * 30)
+        data = signing.loads(ticket, salt=THANKS_SALT, max_age=60 * 60 * 24 * 30)
     except signing.BadSignature:
         raise Http404("This thank-you link is not valid") from None
-    submission = (
-        Submission.objects.select_related("page", "person").filter(pk=submission_id).first()
-    )
-    if submission is None or submission.page.slug != slug:
+    kind = data.get("k") if isinstance(data, dict) else None
+    pk = int(data.get("id") or 0) if isinstance(data, dict) else 0
+    row: Submission | Gift | None = None
+    if kind == "s":
+        row = Submission.objects.select_related("page", "person").filter(pk=pk).first()
+    elif kind == "g":
+        row = Gift.objects.select_related("page", "person").filter(pk=pk).first()
+    if row is None or row.page is None or row.page.slug != slug:
         raise Http404("This thank-you link is not valid")
-    page, person = submission.page, submission.person
+    page, person = row.page, row.person
     step = next_step_for(person, audience="supporter")
     context = {
         "person": person,
+        "gift": row if kind == "g" else None,
         "share": _share_links(request, page, referral_code_for(person)),
         "step": step,
     }
@@ -193,3 +217,125 @@ def rsvp_view(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "step": next_step_for(rsvp.person, audience="supporter"),
     }
     return _render(request, page, "actions/rsvp.html", context)
+
+
+def _give(
+    request: HttpRequest,
+    page: ActionPage,
+    form: ActionForm,
+    nonce: str,
+    fundraiser: FundraisingPage | None,
+) -> HttpResponse:
+    """A gift from a donation page or a supporter's fundraising page. ActBlue pages never reach
+    here (their button goes to ActBlue, see the template); the offline processor records a
+    pledge."""
+    data = form.cleaned_data
+    try:
+        recorded = pledge_take(
+            page=page, token=nonce, amount=data["gift"], email=data["email"],
+            first_name=data["first_name"], last_name=data["last_name"],
+            phone=data.get("phone", ""), postal_code=data.get("postal_code", ""),
+            recurring=bool(data.get("recurring")), anonymous=bool(data.get("anonymous")),
+            email_opt_in=bool(data.get("email_opt_in")), referral_code=data.get("ref", ""),
+            fundraiser=fundraiser,
+        )  # fmt: skip
+    except PageError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        template = "actions/fundraiser.html" if fundraiser else "actions/page.html"
+        extra = _fundraiser_context(fundraiser) if fundraiser else {}
+        return _render(request, page, template, {"form": _fresh(form, page), **extra})
+    return redirect("actions:thanks", slug=page.slug, ticket=_ticket("g", recorded.gift.pk))
+
+
+def _fundraiser_context(fundraiser: FundraisingPage) -> dict[str, Any]:
+    honour = (
+        Gift.objects.filter(fundraiser=fundraiser, status__in=Gift.LIVE, anonymous=False)
+        .select_related("person")
+        .order_by("-occurred_at", "-pk")[:20]
+    )
+    return {
+        "fundraiser": fundraiser,
+        "honour": honour,
+        "thermo": _money(fundraiser.raised, fundraiser.goal),
+        "board": leaderboard(fundraiser.campaign),
+    }
+
+
+def leaderboard(campaign: ActionPage, size: int = 10) -> list[FundraisingPage]:
+    """The campaign's fundraisers who have raised something, most first."""
+    pages = FundraisingPage.objects.filter(campaign=campaign, raised__gt=0)
+    return list(pages.select_related("owner").order_by("-raised", "pk")[:size])
+
+
+@require_http_methods(["GET", "POST"])
+def fundraiser_view(request: HttpRequest, slug: str) -> HttpResponse:
+    fundraiser = (
+        FundraisingPage.objects.select_related("campaign", "owner").filter(slug=slug).first()
+    )
+    if fundraiser is None or fundraiser.campaign.status == ActionPage.Status.DRAFT:
+        raise Http404("No such page")
+    page = fundraiser.campaign
+    closed = (page.status == ActionPage.Status.CLOSED
+              or fundraiser.status == FundraisingPage.Status.CLOSED)  # fmt: skip
+    context = _fundraiser_context(fundraiser) | {"closed": closed}
+    if request.method == "GET" or closed:
+        initial = {"token": form_token(page.pk), "ref": request.GET.get("ref", "")[:40]}
+        form = ActionForm(initial=initial, page=page)
+        status = 410 if closed and request.method == "POST" else 200
+        return _render(request, page, "actions/fundraiser.html", context | {"form": form},
+                       status=status)  # fmt: skip
+    form = ActionForm(request.POST, page=page)
+    if form.caught:
+        return redirect("actions:thanks_generic", slug=page.slug)
+    if rate_limited(request, f"page:{page.pk}"):
+        message = "Lots of gifts from your network right now. Please wait a minute and try again."
+        busy = context | {"form": _fresh(form, page), "notice": message}
+        return _render(request, page, "actions/fundraiser.html", busy, status=429)
+    if not form.is_valid():
+        return _render(request, page, "actions/fundraiser.html", context | {"form": form})
+    try:
+        shown = form_token_check(form.cleaned_data["token"], page.pk)
+    except TokenProblem as problem:
+        again = context | {"form": _fresh(form, page), "notice": problem.message}
+        return _render(request, page, "actions/fundraiser.html", again)
+    return _give(request, page, form, shown.nonce, fundraiser=fundraiser)
+
+
+@require_http_methods(["GET", "POST"])
+def fundraiser_start_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Start your own fundraising page from a campaign."""
+    page = page_public(slug)
+    if page.kind != ActionPage.Kind.DONATION or not page.allow_fundraisers:
+        raise Http404("This campaign does not take personal fundraising pages")
+    if request.method == "GET":
+        form = FundraiserForm(initial={"token": form_token(page.pk)})
+        return _render(request, page, "actions/fundraiser_start.html", {"form": form})
+    form = FundraiserForm(request.POST)
+    if (request.POST.get("website") or "").strip():
+        return redirect("actions:page", slug=page.slug)
+    if rate_limited(request, f"start:{page.pk}"):
+        return _render(request, page, "actions/fundraiser_start.html",
+                       {"form": form, "notice": "Please wait a minute and try again."},
+                       status=429)  # fmt: skip
+    if not form.is_valid():
+        return _render(request, page, "actions/fundraiser_start.html", {"form": form})
+    data = form.cleaned_data
+    try:
+        form_token_check(data["token"], page.pk)
+        fundraiser, _ = fundraiser_create(
+            campaign=page, email=data["email"], first_name=data["first_name"],
+            last_name=data["last_name"], title=data["title"], story=data["story"],
+            goal=data["goal"],
+        )  # fmt: skip
+    except TokenProblem as problem:
+        data_again = request.POST.copy()
+        data_again["token"] = form_token(page.pk)
+        fresh = FundraiserForm(data_again)
+        return _render(request, page, "actions/fundraiser_start.html",
+                       {"form": fresh, "notice": problem.message})  # fmt: skip
+    except PageError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return _render(request, page, "actions/fundraiser_start.html", {"form": form})
+    return redirect("actions:fundraiser", slug=fundraiser.slug)

@@ -136,3 +136,12 @@ def _recurring(story: Story, person: PersonPlan, late: dt.datetime) -> None:
             break
         gift(story, person, when, amount, refcode="monthly", series=series)
         when += dt.timedelta(days=30)
+    if months < 12 and when <= story.now:
+        # They stopped it before the next charge.
+        story.act(
+            person.n,
+            T.RECURRING_CANCELLED,
+            when - dt.timedelta(days=12),
+            source="actblue",
+            payload={"processor": "actblue", "series": series, "amount": str(amount)},
+        )

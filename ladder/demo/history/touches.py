@@ -294,3 +294,17 @@ def ensure_every_type(story: Story) -> None:
                     "reason": "donor request",
                 },
             )
+    if T.RECURRING_CANCELLED not in seen:
+        # A small demo may have no series that stopped: the latest monthly donor stops theirs.
+        monthly = [a for a in story.plan.activities if a.payload.get("series")]
+        if monthly:
+            last = max(monthly, key=lambda a: a.occurred_at)
+            stop = last.occurred_at + dt.timedelta(days=5)
+            story.act(
+                last.person,
+                T.RECURRING_CANCELLED,
+                min(stop, cutoff(story.plan.people[last.person])),
+                source="actblue",
+                payload={"processor": "actblue", "series": last.payload["series"],
+                         "amount": str(last.amount)},
+            )  # fmt: skip

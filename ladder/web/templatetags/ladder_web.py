@@ -52,6 +52,7 @@ ICONS: dict[str, tuple[str, str]] = {
     _T.EMAIL_BOUNCED: ("⚠", "warn"),
     _T.DONATION: ("$", "money"),
     _T.DONATION_REFUND: ("$", "warn"),
+    _T.RECURRING_CANCELLED: ("$", "warn"),
     _T.RSVP: ("✓", "event"),
     _T.ATTENDANCE: ("★", "event"),
     _T.NO_SHOW: ("✗", "warn"),
