@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
-from ladder.actions.models import ActionPage
+from ladder.actions.models import ActionPage, PersonalGoal
 from ladder.actions.safety import HONEYPOT
 from ladder.core.models import User
 from ladder.people.models import CustomField, Group
@@ -221,6 +221,9 @@ class PageForm(LadderForm):
     allow_fundraisers = forms.BooleanField(
         label="Supporters may start their own fundraising pages", required=False
     )
+    public_leaderboard = forms.BooleanField(
+        label="Show the top fundraisers on the public pages", required=False, initial=True
+    )
     allowed_origins = forms.CharField(
         label="May be embedded on", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Sites that may show this page in an iframe, one per line (https://example.org).",
@@ -359,3 +362,31 @@ class FundraiserForm(LadderForm):
             return normalise_email(self.cleaned_data["email"])
         except InvalidContact as exc:
             raise forms.ValidationError(f"Please check this address: {exc}.") from None
+
+
+class GoalForm(LadderForm):
+    metric = forms.ChoiceField(label="What", choices=PersonalGoal.Metric.choices)
+    target = forms.IntegerField(label="How many", min_value=1, max_value=1_000_000, initial=50)
+    days = forms.TypedChoiceField(
+        label="By when", coerce=int, initial=7,
+        choices=[(7, "this week"), (30, "this month"), (91, "this quarter")],
+    )  # fmt: skip
+
+
+class BoardFilterForm(forms.Form):
+    metric = forms.ChoiceField(label="Board", initial="recruits", required=False)
+    window = forms.ChoiceField(label="Over", initial="month", required=False)
+    group = forms.ModelChoiceField(
+        label="Group", queryset=Group.objects.none(), required=False, empty_label="— all —"
+    )
+
+    def __init__(self, data: Any = None, *, user: User) -> None:
+        super().__init__(data)
+        from ladder.actions.leaderboards import METRICS, WINDOWS
+
+        cast(forms.ChoiceField, self.fields["metric"]).choices = list(METRICS.items())
+        cast(forms.ChoiceField, self.fields["window"]).choices = [
+            (w, "all time" if w == "all" else f"the last {w}") for w in WINDOWS
+        ]
+        groups = groups_visible(user).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["group"]).queryset = groups

@@ -62,6 +62,8 @@ class ActionPage(models.Model):
     processor = models.CharField(max_length=20, blank=True, default="offline")
     processor_url = models.URLField(blank=True, default="")
     allow_fundraisers = models.BooleanField(default=False)
+    # Show the campaign's top fundraisers on its public pages (else only staff see them).
+    public_leaderboard = models.BooleanField(default=True)
     # Sites that may show the page in an iframe, one origin per line ("https://example.org").
     allowed_origins = models.TextField(blank=True, default="")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -294,11 +296,35 @@ class Gift(models.Model):
         ]
 
 
+class PersonalGoal(models.Model):
+    """A volunteer's own goal ("50 doors this week"), measured by `actions.leaderboards`."""
+
+    class Metric(models.TextChoices):
+        DOORS = "doors", "doors knocked"
+        CALLS = "calls", "calls made"
+        SHIFTS = "shifts", "volunteer shifts"
+        HOURS = "hours", "volunteer hours"
+        RECRUITS = "recruits", "people recruited"
+        RAISED = "raised", "dollars raised"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="goals")
+    metric = models.CharField(max_length=10, choices=Metric.choices)
+    target = models.PositiveIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ends_at", "-pk"]
+        indexes = [models.Index(fields=["person", "-ends_at"], name="goal_person")]
+
+
 __all__ = [
     "ActionPage",
     "Event",
     "FundraisingPage",
     "Gift",
+    "PersonalGoal",
     "ReferralCode",
     "Rsvp",
     "Shift",

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ladder.actions.models import ActionPage, ReferralCode, Submission
+from ladder.actions.models import ActionPage, PersonalGoal, ReferralCode, Submission
 from ladder.actions.safety import sanitise_html
 from ladder.activity.catalogue import ActivityType
 from ladder.activity.services import activity_record
@@ -40,7 +40,7 @@ PAGE_FIELDS = (
     "title", "body", "target", "goal", "questions", "ask_phone", "ask_postal_code",
     "consent_wording", "thanks_text", "autoresponse_subject", "autoresponse_body",
     "allowed_origins", "group", "suggested_amounts", "allow_recurring", "processor",
-    "processor_url", "allow_fundraisers",
+    "processor_url", "allow_fundraisers", "public_leaderboard",
 )  # fmt: skip
 PROCESSORS = ("offline", "actblue")
 
@@ -312,11 +312,33 @@ def action_take(
     return Taken(submission, person, new_action=True)
 
 
+@transaction.atomic
+def goal_set(
+    *, person: Person, metric: str, target: int, days: int, now: dt.datetime | None = None
+) -> PersonalGoal:
+    """A volunteer's goal for the next ``days`` days, starting now."""
+    errors: dict[str, str] = {}
+    if metric not in PersonalGoal.Metric.values:
+        errors["metric"] = "Choose what the goal counts."
+    if not 1 <= target <= 1_000_000:
+        errors["target"] = "Aim for between 1 and 1,000,000."
+    if not 1 <= days <= 366:
+        errors["days"] = "A goal runs for a day to a year."
+    if errors:
+        raise PageError(errors)
+    start = now or timezone.now()
+    return PersonalGoal.objects.create(
+        person=person, metric=metric, target=target, starts_at=start,
+        ends_at=start + dt.timedelta(days=days),
+    )  # fmt: skip
+
+
 __all__ = [
     "PageError",
     "Taken",
     "action_counted",
     "action_take",
+    "goal_set",
     "page_close",
     "page_create",
     "page_publish",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ladder.actions.views import hooks, host, public, staff
+from ladder.actions.views import hooks, host, me, public, staff
 
 app_name = "actions"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("give/<slug:slug>/", public.fundraiser_view, name="fundraiser"),
     path("hooks/actblue/", hooks.actblue_hook, name="actblue_hook"),
     path("hooks/actblue/<slug:kind>/", hooks.actblue_hook, name="actblue_hook_kind"),
+    path("me/", me.me_view, name="me"),
+    path("actions/leaderboards/", staff.leaderboards_view, name="leaderboards"),
     path("actions/", staff.page_list, name="staff_list"),
     path("actions/new/", staff.page_new, name="staff_new"),
     path("actions/new-event/", staff.event_new, name="staff_event_new"),

@@ -49,7 +49,11 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     context = {"page": page, "progress": _progress(page), **context}
-    if page.kind == ActionPage.Kind.DONATION and page.allow_fundraisers:
+    if (
+        page.kind == ActionPage.Kind.DONATION
+        and page.allow_fundraisers
+        and (page.public_leaderboard)
+    ):
         context.setdefault("board", leaderboard(page))
     return _framed(render(request, template, context, status=status), page)
 
@@ -258,7 +262,7 @@ def _fundraiser_context(fundraiser: FundraisingPage) -> dict[str, Any]:
         "fundraiser": fundraiser,
         "honour": honour,
         "thermo": _money(fundraiser.raised, fundraiser.goal),
-        "board": leaderboard(fundraiser.campaign),
+        "board": leaderboard(fundraiser.campaign) if fundraiser.campaign.public_leaderboard else [],
     }
 
 

@@ -3,16 +3,20 @@ Staff see every page; a leader the pages of the groups they lead. Out of scope a
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ladder.actions.events import ShiftPlan, event_create
-from ladder.actions.forms import EventForm, PageForm, ShiftFormSet
+from ladder.actions.forms import BoardFilterForm, EventForm, PageForm, ShiftFormSet
+from ladder.actions.leaderboards import METRICS, WINDOWS, leaderboard
 from ladder.actions.selectors import (
     can_manage_pages,
     event_summary,
@@ -161,3 +165,24 @@ def page_export(request: HttpRequest, page_id: int) -> HttpResponse | StreamingH
     user = _user(request)
     page = page_for(user, page_id)
     return people_csv_download(user, request, page_people(user, page), page.title)
+
+
+@require_GET
+@login_required
+def leaderboards_view(request: HttpRequest) -> HttpResponse:
+    """Who recruited, raised and volunteered most, in a group and a window — among the people
+    the viewer may see."""
+    user = _user(request)
+    form = BoardFilterForm(request.GET or None, user=user)
+    metric, window, group = "recruits", "month", None
+    if form.is_valid():
+        metric = form.cleaned_data["metric"] or metric
+        window = form.cleaned_data["window"] or window
+        group = form.cleaned_data["group"]
+    days = WINDOWS.get(window)
+    since = timezone.now() - dt.timedelta(days=days) if days else None
+    rows = leaderboard(metric, user=user, group=group, since=since)
+    top = max((float(r.value) for r in rows), default=0.0)
+    bars = [(r, round(100 * float(r.value) / top) if top else 0) for r in rows]
+    context = {"form": form, "metric": METRICS[metric], "metric_key": metric, "bars": bars}
+    return render(request, "actions/staff/leaderboards.html", context)
