@@ -197,6 +197,8 @@ LADDER_ORG_NAME = env("LADDER_ORG_NAME", "Prairie Forward")
 # trusted proxy puts the client's address in (empty: use the connection's address).
 LADDER_PUBLIC_POSTS_PER_MINUTE = int(env("LADDER_PUBLIC_POSTS_PER_MINUTE", "30"))
 LADDER_PROXY_IP_HEADER = env("LADDER_PROXY_IP_HEADER")
+# Supporters tagged with this publish the events they propose at once (others wait for staff).
+LADDER_TRUSTED_HOST_TAG = env("LADDER_TRUSTED_HOST_TAG", "trusted host")
 # The Basic-auth credentials ActBlue's webhook posts with (both empty: the webhook is off).
 LADDER_ACTBLUE_USER = env("LADDER_ACTBLUE_USER")
 LADDER_ACTBLUE_PASSWORD = env("LADDER_ACTBLUE_PASSWORD")

@@ -335,11 +335,139 @@ def _mail_after_commit(kind: str, rsvp_id: int) -> None:
     transaction.on_commit(lambda: rsvp_mail_task.enqueue(kind, rsvp_id))
 
 
+# ---- Volunteer-hosted events ------------------------------------------------------------
+
+
+@transaction.atomic
+def event_propose(
+    *,
+    email: str,
+    first_name: str,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    last_name: str = "",
+    phone: str = "",
+    description: str = "",
+    venue: str = "",
+    address: str = "",
+    capacity: int | None = None,
+    now: dt.datetime | None = None,
+) -> ActionPage:
+    """A supporter proposes their own event (a house party, a letter-writing evening). It
+    waits for staff, unless the host is trusted (tagged LADDER_TRUSTED_HOST_TAG): then it is
+    published at once. Either way the host gets their own page to run it (the host link)."""
+    from django.conf import settings
+    from django.utils.html import escape, linebreaks
+    from django.utils.text import slugify
+
+    when = now or timezone.now()
+    errors: dict[str, str] = {}
+    title = " ".join(title.split())[:200]
+    if not title:
+        errors["title"] = "Give your event a name."
+    if starts_at <= when:
+        errors["starts_at"] = "Choose a time in the future."
+    if ends_at <= starts_at:
+        errors["ends_at"] = "The event must end after it starts."
+    if capacity is not None and not 1 <= capacity <= 10_000:
+        errors["capacity"] = "Room for 1 to 10,000 people."
+    if errors:
+        raise PageError(errors)
+    host, _ = supporter_upsert(
+        actor=None, email=email, phone=phone, first_name=first_name, last_name=last_name,
+        source=f"proposed an event: {title}",
+    )  # fmt: skip
+    trusted = host.taggings.filter(tag__name__iexact=settings.LADDER_TRUSTED_HOST_TAG).exists()
+    base = slugify(title)[:60] or "event"
+    slug, n = base, 1
+    while ActionPage.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    page = ActionPage.objects.create(
+        kind=ActionPage.Kind.EVENT, slug=slug, title=title,
+        # A supporter's words are text: escaped, paragraphs kept, never HTML.
+        body=linebreaks(escape(description.strip()[:5000])),
+        status=ActionPage.Status.PUBLISHED if trusted else ActionPage.Status.DRAFT,
+        published_at=when if trusted else None, group=host.home_group,
+        consent_wording="Yes, send me email updates. I can unsubscribe at any time.",
+    )  # fmt: skip
+    event = Event.objects.create(
+        page=page, starts_at=starts_at, ends_at=ends_at, venue=venue.strip()[:200],
+        address=address.strip()[:300], proposed_by=host,
+        approval=Event.Approval.APPROVED if trusted else Event.Approval.PENDING,
+    )  # fmt: skip
+    event.hosts.add(host)
+    Shift.objects.create(event=event, starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    return page
+
+
+@transaction.atomic
+def event_review(*, actor: User, event: Event, approve: bool) -> Event:
+    """Staff say yes (published) or no to a proposed event."""
+    from ladder.actions.services import page_close, page_publish
+
+    event.approval = Event.Approval.APPROVED if approve else Event.Approval.DECLINED
+    event.save(update_fields=["approval"])
+    if approve:
+        page_publish(actor=actor, page=event.page)
+    elif event.page.status == ActionPage.Status.PUBLISHED:
+        page_close(actor=actor, page=event.page)
+    return event
+
+
+# ---- Reminders and follow-ups -----------------------------------------------------------
+
+REMIND_BEFORE = dt.timedelta(hours=24)
+FOLLOW_UP_AFTER = dt.timedelta(hours=2)
+
+
+def events_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Reminders to everyone going, a day before; after the event, a thank-you to those who
+    came and a we-missed-you to those who did not. Each event once (marked in the same
+    transaction that queues the emails). The worker calls this every minute."""
+    when = now or timezone.now()
+    sent = {"reminders": 0, "followups": 0}
+    soon = Event.objects.filter(
+        reminders_sent_at__isnull=True, starts_at__gt=when, starts_at__lte=when + REMIND_BEFORE,
+        page__status=ActionPage.Status.PUBLISHED,
+    )  # fmt: skip
+    for event_id in soon.values_list("pk", flat=True):
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            if event.reminders_sent_at is not None:
+                continue
+            for rsvp_id in Rsvp.objects.filter(shift__event=event, status=S.CONFIRMED) \
+                    .values_list("pk", flat=True):  # fmt: skip
+                _mail_after_commit("reminder", rsvp_id)
+                sent["reminders"] += 1
+            event.reminders_sent_at = when
+            event.save(update_fields=["reminders_sent_at"])
+    over = Event.objects.filter(followups_sent_at__isnull=True, ends_at__lte=when - FOLLOW_UP_AFTER,
+                                ends_at__gt=when - dt.timedelta(days=7))  # fmt: skip
+    for event_id in over.values_list("pk", flat=True):
+        with transaction.atomic():
+            event = Event.objects.select_for_update().get(pk=event_id)
+            if event.followups_sent_at is not None:
+                continue
+            for rsvp_id, attended in Rsvp.objects.filter(
+                shift__event=event, status=S.CONFIRMED
+            ).values_list("pk", "attended"):
+                _mail_after_commit("thanks" if attended else "missed", rsvp_id)
+                sent["followups"] += 1
+            event.followups_sent_at = when
+            event.save(update_fields=["followups_sent_at"])
+    return sent
+
+
 __all__ = [
     "RsvpTaken",
     "ShiftPlan",
     "check_in",
     "event_create",
+    "event_propose",
+    "event_review",
+    "events_sweep",
     "no_shows_mark",
     "rsvp_cancel",
     "rsvp_take",

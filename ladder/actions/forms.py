@@ -390,3 +390,49 @@ class BoardFilterForm(forms.Form):
         ]
         groups = groups_visible(user).order_by("name")
         cast(forms.ModelChoiceField, self.fields["group"]).queryset = groups
+
+
+class ProposeForm(LadderForm):
+    """A supporter proposes their own event."""
+
+    first_name = forms.CharField(label="Your first name", max_length=NAME_MAX)
+    last_name = forms.CharField(label="Your last name", max_length=NAME_MAX, required=False)
+    email = forms.CharField(
+        label="Your email", max_length=254,
+        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"}),
+    )  # fmt: skip
+    phone = forms.CharField(
+        label="Your phone", max_length=40, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )  # fmt: skip
+    title = forms.CharField(label="What is it?", max_length=200,
+                            help_text="“House party for school funding”")  # fmt: skip
+    description = forms.CharField(
+        label="Tell people about it", max_length=5000, required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )  # fmt: skip
+    starts_at = forms.DateTimeField(
+        label="Starts", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    venue = forms.CharField(label="Where (a name)", max_length=200, required=False)
+    address = forms.CharField(label="Address", max_length=300, required=False)
+    capacity = forms.IntegerField(
+        label="How many people can come", min_value=1, max_value=10_000, required=False
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=400)
+
+    def clean_email(self) -> str:
+        try:
+            return normalise_email(self.cleaned_data["email"])
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this address: {exc}.") from None
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "").strip()
+        try:
+            return normalise_phone(raw) if raw else ""
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this number: {exc}.") from None

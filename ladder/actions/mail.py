@@ -87,7 +87,16 @@ def rsvp_mail_send(kind: str, rsvp: Rsvp) -> bool:
     title = event.page.title
     where = "Online: " + event.online_url if event.is_online else (event.venue or event.address)
     hello = f"Hi {person.first_name or 'friend'},"
-    if kind == "promoted":
+    if kind == "reminder":
+        subject = f"Tomorrow: {title}"
+        lead = "A reminder: you're coming, and we're counting on you. See you there!"
+    elif kind == "thanks":
+        subject = f"Thank you for coming to {title}"
+        lead = "It was good to see you. Here is what we did together, and what comes next."
+    elif kind == "missed":
+        subject = f"We missed you at {title}"
+        lead = "We saved you a place but didn't see you. Everything OK? There will be a next time."
+    elif kind == "promoted":
         subject = f"A place opened up: you're going to {title}"
         lead = "Someone could not make it, and you were next on the waitlist: you have a place."
     elif rsvp.status == "waitlisted":
@@ -99,10 +108,12 @@ def rsvp_mail_send(kind: str, rsvp: Rsvp) -> bool:
     else:
         subject = f"You're going to {title}"
         lead = "Thank you for signing up. See you there!"
-    body = "\n\n".join([
-        hello, lead, f"{title}\n{when_text(rsvp.shift)}\n{where}".strip(),
-        f"Can't make it? Let us know, so someone else can have your place:\n{rsvp_link(rsvp)}",
-    ])  # fmt: skip
+    parts = [hello, lead, f"{title}\n{when_text(rsvp.shift)}\n{where}".strip()]
+    if kind in ("rsvp", "promoted", "reminder"):
+        parts.append(
+            f"Can't make it? Let us know, so someone else can have your place:\n{rsvp_link(rsvp)}"
+        )
+    body = "\n\n".join(parts)
     EmailMessage(
         subject=subject,
         body=body,

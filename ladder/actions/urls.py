@@ -13,6 +13,7 @@ urlpatterns = [
     path("act/<slug:slug>/host/<str:token>/", host.host_view, name="host"),
     path("act/<slug:slug>/start/", public.fundraiser_start_view, name="fundraiser_start"),
     path("give/<slug:slug>/", public.fundraiser_view, name="fundraiser"),
+    path("host-an-event/", public.propose_view, name="propose"),
     path("hooks/actblue/", hooks.actblue_hook, name="actblue_hook"),
     path("hooks/actblue/<slug:kind>/", hooks.actblue_hook, name="actblue_hook_kind"),
     path("me/", me.me_view, name="me"),
@@ -23,5 +24,6 @@ urlpatterns = [
     path("actions/<int:page_id>/", staff.page_detail, name="staff_detail"),
     path("actions/<int:page_id>/edit/", staff.page_edit, name="staff_edit"),
     path("actions/<int:page_id>/export.csv", staff.page_export, name="staff_export"),
+    path("actions/<int:page_id>/review/", staff.event_review_view, name="staff_review"),
     path("actions/<int:page_id>/<slug:action>/", staff.page_status, name="staff_status"),
 ]

@@ -18,14 +18,15 @@ from django.urls import reverse
 from django.utils.csp import CSP
 from django.views.decorators.http import require_http_methods
 
-from ladder.actions.events import rsvp_cancel, rsvp_take, waitlist_position
-from ladder.actions.forms import ActionForm, FundraiserForm
+from ladder.actions.events import event_propose, rsvp_cancel, rsvp_take, waitlist_position
+from ladder.actions.forms import ActionForm, FundraiserForm, ProposeForm
 from ladder.actions.gifts import fundraiser_create, pledge_take
 from ladder.actions.mail import RSVP_SALT
 from ladder.actions.models import ActionPage, FundraisingPage, Gift, Rsvp, Shift, Submission
 from ladder.actions.safety import TokenProblem, form_token, form_token_check, rate_limited
 from ladder.actions.selectors import page_public
 from ladder.actions.services import PageError, action_take, referral_code_for
+from ladder.actions.views.host import host_path
 from ladder.ladders.next_step import next_step_for
 
 THANKS_SALT = "ladder.actions.thanks"
@@ -343,3 +344,47 @@ def fundraiser_start_view(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(field if field in form.fields else None, problems)
         return _render(request, page, "actions/fundraiser_start.html", {"form": form})
     return redirect("actions:fundraiser", slug=fundraiser.slug)
+
+
+PROPOSE_PAGE = 0  # form tokens of the proposal form are bound to no page
+
+
+@require_http_methods(["GET", "POST"])
+def propose_view(request: HttpRequest) -> HttpResponse:
+    """Host your own event: a supporter proposes it; staff approve it (trusted hosts publish
+    it at once); the host gets their own page to run it."""
+    if request.method == "GET":
+        form = ProposeForm(initial={"token": form_token(PROPOSE_PAGE)})
+        return render(request, "actions/propose.html", {"form": form})
+    form = ProposeForm(request.POST)
+    if (request.POST.get("website") or "").strip():
+        return render(request, "actions/propose.html", {"done": True, "live": False})
+    if rate_limited(request, "propose"):
+        return render(request, "actions/propose.html",
+                      {"form": form, "notice": "Please wait a minute and try again."},
+                      status=429)  # fmt: skip
+    if not form.is_valid():
+        return render(request, "actions/propose.html", {"form": form})
+    data = form.cleaned_data
+    try:
+        form_token_check(data["token"], PROPOSE_PAGE)
+        page = event_propose(
+            email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
+            phone=data["phone"], title=data["title"], description=data["description"],
+            starts_at=data["starts_at"], ends_at=data["ends_at"], venue=data["venue"],
+            address=data["address"], capacity=data["capacity"],
+        )  # fmt: skip
+    except TokenProblem as problem:
+        again = request.POST.copy()
+        again["token"] = form_token(PROPOSE_PAGE)
+        return render(request, "actions/propose.html",
+                      {"form": ProposeForm(again), "notice": problem.message})  # fmt: skip
+    except PageError as error:
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+        return render(request, "actions/propose.html", {"form": form})
+    event = page.event
+    host = event.hosts.get()
+    context = {"done": True, "live": page.status == ActionPage.Status.PUBLISHED, "page": page,
+               "host_link": host_path(event, host)}  # fmt: skip
+    return render(request, "actions/propose.html", context)

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ladder.actions.events import ShiftPlan, event_create
+from ladder.actions.events import ShiftPlan, event_create, event_review
 from ladder.actions.forms import BoardFilterForm, EventForm, PageForm, ShiftFormSet
 from ladder.actions.leaderboards import METRICS, WINDOWS, leaderboard
+from ladder.actions.models import ActionPage
 from ladder.actions.selectors import (
     can_manage_pages,
     event_summary,
@@ -48,7 +49,7 @@ def _errors_to_form(form: PageForm | EventForm, error: PageError) -> None:
 @login_required
 def page_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    pages = pages_visible(user).select_related("group").order_by("-created_at")[:200]
+    pages = pages_visible(user).select_related("group", "event").order_by("-created_at")[:200]
     return render(request, "actions/staff/list.html", {"pages": pages})
 
 
@@ -186,3 +187,17 @@ def leaderboards_view(request: HttpRequest) -> HttpResponse:
     bars = [(r, round(100 * float(r.value) / top) if top else 0) for r in rows]
     context = {"form": form, "metric": METRICS[metric], "metric_key": metric, "bars": bars}
     return render(request, "actions/staff/leaderboards.html", context)
+
+
+@require_POST
+@login_required
+def event_review_view(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Approve (and publish) or decline an event a supporter proposed."""
+    user = _user(request)
+    page = page_for(user, page_id)
+    if page.kind != ActionPage.Kind.EVENT:
+        raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    event_review(actor=user, event=page.event, approve=approve)
+    messages.success(request, "Approved and published." if approve else "Declined.")
+    return redirect("actions:staff_detail", page.pk)

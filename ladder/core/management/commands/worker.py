@@ -39,13 +39,15 @@ class Command(BaseCommand):
         threading.Thread(target=rollup_loop, name="rollups", daemon=True).start()
 
         def asks_loop() -> None:
+            from ladder.actions.events import events_sweep
             from ladder.ladders.asks import asks_sweep
 
             while True:
                 try:
                     asks_sweep()  # close asks past their deadline, top up open asks' waves
+                    events_sweep()  # event reminders and follow-ups
                 except Exception as exc:
-                    self.stderr.write(f"asks: {exc}")
+                    self.stderr.write(f"sweep: {exc}")
                 finally:
                     close_old_connections()
                 time.sleep(60)
