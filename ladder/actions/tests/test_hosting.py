@@ -72,8 +72,9 @@ def test_bad_proposals_are_answered_next_to_the_field():
     assert not ActionPage.objects.exists()
 
 
-def test_reminders_the_day_before_and_follow_ups_after(staff_user,
-                                                       django_capture_on_commit_callbacks):  # fmt: skip
+def test_reminders_the_day_before_and_follow_ups_after(
+    staff_user, django_capture_on_commit_callbacks
+):
     page = make_event(staff_user, capacity=5)
     shift = page.event.shifts.get()
     came = rsvp_take(shift=shift, email="came@example.org", first_name="Came").rsvp
