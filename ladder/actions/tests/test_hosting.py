@@ -41,8 +41,9 @@ def test_a_proposal_waits_for_staff_then_is_published(staff_user):
     page = ActionPage.objects.get()
     event = page.event
     assert page.status == "draft" and event.approval == Event.Approval.PENDING
-    assert event.proposed_by.first_name == "Hana" and list(event.hosts.all()) == [
-        event.proposed_by]  # fmt: skip
+    host = event.proposed_by
+    assert host is not None and host.first_name == "Hana"
+    assert list(event.hosts.all()) == [host]
     assert "&lt;script&gt;" in page.body and "<script>" not in page.body
     assert event.shifts.get().capacity == 15
     assert Client().get(f"/act/{page.slug}/").status_code == 404  # not public yet
