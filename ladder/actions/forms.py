@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 
 from ladder.actions.models import ActionPage, PersonalGoal
+from ladder.actions.payments import PROCESSORS
 from ladder.actions.safety import HONEYPOT
 from ladder.core.models import User
 from ladder.people.models import CustomField, Group
@@ -213,7 +214,7 @@ class PageForm(LadderForm):
     allow_recurring = forms.BooleanField(label="Offer monthly gifts", required=False)
     processor = forms.ChoiceField(
         label="Payments", initial="offline", required=False,
-        choices=[("offline", "Offline: record pledges here"), ("actblue", "ActBlue")],
+        choices=[(p.name, p.label) for p in PROCESSORS.values()],
     )  # fmt: skip
     processor_url = forms.URLField(
         label="ActBlue form", required=False, help_text="https://secure.actblue.com/donate/…"

@@ -42,7 +42,6 @@ PAGE_FIELDS = (
     "allowed_origins", "group", "suggested_amounts", "allow_recurring", "processor",
     "processor_url", "allow_fundraisers", "public_leaderboard",
 )  # fmt: skip
-PROCESSORS = ("offline", "actblue")
 
 
 class PageError(ValidationError):
@@ -81,6 +80,8 @@ def _clean_page(actor: User, fields: dict[str, Any]) -> dict[str, Any]:
         if not all(isinstance(a, int | float) and 1 <= a <= 1_000_000 for a in amounts):
             errors["suggested_amounts"] = "Amounts are whole dollars from 1 to 1,000,000."
         clean["suggested_amounts"] = sorted({int(a) for a in amounts if isinstance(a, int | float)})
+    from ladder.actions.payments import PROCESSORS
+
     if "processor" in clean and clean["processor"] not in PROCESSORS:
         errors["processor"] = "Choose offline (pledges) or ActBlue."
     if clean.get("processor") == "actblue" and not str(clean.get("processor_url", "")).startswith(

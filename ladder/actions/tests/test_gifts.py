@@ -130,3 +130,21 @@ def test_give_through_the_public_pages_and_see_the_board(staff_user):
     assert "Choose an amount, or type another one." in none.content.decode()
     assert Gift.objects.count() == 1
     assert ActionPage.objects.get(pk=campaign.pk).amount_raised == Decimal("25")
+
+
+def test_an_actblue_page_sends_the_gift_to_actblue_with_the_refcode(staff_user):
+    campaign = make_campaign(staff_user, processor="actblue",
+                             processor_url="https://secure.actblue.com/donate/pf")  # fmt: skip
+    page = Client().get(f"/act/{campaign.slug}/", {"ref": "abc1234"}).content.decode()
+    assert 'href="https://secure.actblue.com/donate/pf?refcode=abc1234"' in page
+    assert 'name="email"' not in page  # ActBlue collects the donor's details
+    mine, _ = fundraiser_create(campaign=campaign, email="rosa@example.org", first_name="Rosa",
+                                goal=Decimal("100"))  # fmt: skip
+    own = Client().get(f"/give/{mine.slug}/").content.decode()
+    assert f"refcode=fundraiser-{mine.slug}" in own
+    # A post to the page anyway goes to ActBlue and records nothing here.
+    posted = Client().post(f"/act/{campaign.slug}/", {
+        "first_name": "Kim", "email": "kim@example.org", "amount": "25",
+        "token": aged_token(campaign), "postal_code": ""})  # fmt: skip
+    assert posted.status_code == 302 and posted["Location"].startswith("https://secure.actblue")
+    assert not Gift.objects.exists()

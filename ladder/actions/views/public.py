@@ -23,6 +23,7 @@ from ladder.actions.forms import ActionForm, FundraiserForm, ProposeForm
 from ladder.actions.gifts import fundraiser_create, pledge_take
 from ladder.actions.mail import RSVP_SALT
 from ladder.actions.models import ActionPage, FundraisingPage, Gift, Rsvp, Shift, Submission
+from ladder.actions.payments import processor_for
 from ladder.actions.safety import TokenProblem, form_token, form_token_check, rate_limited
 from ladder.actions.selectors import page_public
 from ladder.actions.services import PageError, action_take, referral_code_for
@@ -50,6 +51,13 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     context = {"page": page, "progress": _progress(page), **context}
+    if page.kind == ActionPage.Kind.DONATION:
+        context.setdefault(
+            "checkout_url",
+            processor_for(page).checkout_url(
+                page, fundraiser=context.get("fundraiser"), refcode=request.GET.get("ref", "")
+            ),
+        )
     if (
         page.kind == ActionPage.Kind.DONATION
         and page.allow_fundraisers
@@ -234,6 +242,11 @@ def _give(
     """A gift from a donation page or a supporter's fundraising page. ActBlue pages never reach
     here (their button goes to ActBlue, see the template); the offline processor records a
     pledge."""
+    checkout = processor_for(page).checkout_url(
+        page, fundraiser=fundraiser, refcode=form.cleaned_data.get("ref", "")
+    )
+    if checkout is not None:  # this processor takes gifts on its own page, not here
+        return redirect(checkout)
     data = form.cleaned_data
     try:
         recorded = pledge_take(
