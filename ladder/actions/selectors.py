@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from ladder.actions.models import ActionPage, Event, Rsvp, Shift, Submission
+from ladder.actions.models import ActionPage, Event, Gift, Rsvp, Shift, Submission
 from ladder.core.models import Role, User
 from ladder.people.models import Person
 from ladder.people.selectors import led_group_ids, visible_people
@@ -49,14 +49,21 @@ def page_for(user: User, page_id: int) -> ActionPage:
     return page
 
 
-def page_people(user: User, page: ActionPage) -> QuerySet[Person]:
-    """The people who acted on the page (signed, answered, RSVPed), as far as the user may
-    see them."""
+def _actions(page: ActionPage) -> QuerySet[Any]:
+    """The rows of what people did on the page — RSVPs (not cancelled), gifts (not refunded)
+    or submissions — each with a person, a referrer and a created_at."""
     if page.kind == ActionPage.Kind.EVENT:
-        rsvps = Rsvp.objects.filter(shift__event__page=page)
-        return visible_people(user).filter(pk__in=rsvps.values("person_id"))
-    signed = Submission.objects.filter(page=page)
-    return visible_people(user).filter(pk__in=signed.values("person_id"))
+        return Rsvp.objects.filter(shift__event__page=page).exclude(status=Rsvp.Status.CANCELLED)
+    if page.kind == ActionPage.Kind.DONATION:
+        return Gift.objects.filter(page=page, status__in=Gift.LIVE)
+    return Submission.objects.filter(page=page)
+
+
+def page_people(user: User, page: ActionPage) -> QuerySet[Person]:
+    """The people who acted on the page (signed, answered, RSVPed, gave), as far as the user
+    may see them."""
+    acted = _actions(page).values("person_id")
+    return visible_people(user).filter(pk__in=acted)
 
 
 @dataclass(frozen=True)
@@ -83,18 +90,13 @@ def event_summary(page: ActionPage) -> EventSummary | None:
 class PageResults:
     total: int  # everyone who acted (the public count)
     visible: int  # of them, the people this user may see
-    recent: list[Any]  # submissions or RSVPs: person, referrer, created_at
+    recent: list[Any]  # submissions, RSVPs or gifts: person, referrer, created_at
     recruited: int  # actions that came through someone's referral link
 
 
 def page_results(user: User, page: ActionPage) -> PageResults:
     people = visible_people(user).values("pk")
-    rows: QuerySet[Any] = (
-        Rsvp.objects.filter(shift__event__page=page).exclude(status=Rsvp.Status.CANCELLED)
-        if page.kind == ActionPage.Kind.EVENT
-        else Submission.objects.filter(page=page)
-    )
-    mine = rows.filter(person_id__in=people)
+    mine = _actions(page).filter(person_id__in=people)
     recent = list(mine.select_related("person", "referrer").order_by("-created_at", "-pk")[:RECENT])
     return PageResults(
         total=page.actions_count,

@@ -23,6 +23,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from ladder.activity.rollups import SETTLE, rollups_rebuild, rollups_update
+from ladder.demo.actions import demo_actions
 from ladder.demo.asks import demo_asks
 from ladder.demo.data import CHAPTERS, DORMANT_CHAPTER, ORG_SLUG
 from ladder.demo.duplicates import plant_duplicates
@@ -137,6 +138,7 @@ def generate_demo(
     _place_everyone(progress, plan.now)
     demo_segments()  # saved segments, counted against the loaded people and rollups
     demo_asks(now=plan.now, seed=seed)  # asks need the ladders' placements
+    demo_actions(now=plan.now, seed=seed)  # public pages, acted on through their services
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,

@@ -148,3 +148,21 @@ def test_an_actblue_page_sends_the_gift_to_actblue_with_the_refcode(staff_user):
         "token": aged_token(campaign), "postal_code": ""})  # fmt: skip
     assert posted.status_code == 302 and posted["Location"].startswith("https://secure.actblue")
     assert not Gift.objects.exists()
+
+
+def test_staff_see_what_a_campaign_raised_and_export_its_donors(staff_user, leader_b, two_groups):
+    campaign = make_campaign(staff_user)
+    pledge_take(page=campaign, token="a", amount=Decimal("75"), email="june@example.org",
+                first_name="June")  # fmt: skip
+    client = Client()
+    client.force_login(staff_user)
+    detail = client.get(f"/actions/{campaign.pk}/").content.decode()
+    assert "$75</strong> raised" in detail and "June" in detail
+    listing = client.get("/actions/").content.decode()
+    assert "$75" in listing and "1 gifts" in listing
+    export = client.get(f"/actions/{campaign.pk}/export.csv").getvalue().decode("utf-8-sig")
+    assert "june@example.org" in export
+    # A leader of another group sees neither the page nor its donors.
+    other = Client()
+    other.force_login(leader_b)
+    assert other.get(f"/actions/{campaign.pk}/export.csv").status_code == 404
