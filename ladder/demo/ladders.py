@@ -44,8 +44,13 @@ def _tag(name: str) -> dict[str, Any]:
     return {"kind": "tags", "match": "any", "tags": [tag.pk]}
 
 
-def _step(text: str, channel: str) -> dict[str, str]:
-    return {"text": text, "channel": channel}
+def _step(text: str, channel: str, public: str = "", url: str = "") -> dict[str, str]:
+    """A next step: ``text`` for organizers; ``public`` (and ``url``) the same step in words
+    addressed to the supporter, for thank-you pages."""
+    step = {"text": text, "channel": channel}
+    if public:
+        step |= {"public": public, "url": url}
+    return step
 
 
 def _ladder(
@@ -98,9 +103,20 @@ def seed_ladders() -> list[Ladder]:
                 "Took a first action: signed, RSVPed, filled in a form.",
                 _v(_did([T.WEB_SIGNUP, T.PETITION_SIGNATURE, T.FORM_SUBMISSION, T.RSVP])),
                 [
-                    _step("Invite them to the next event in {city}", "events"),
+                    _step(
+                        "Invite them to the next event in {city}",
+                        "events",
+                        "Knock doors with us on Saturday: it's easier than you think, and "
+                        "training comes first.",
+                        "/act/saturday-school-funding-canvass/",
+                    ),
                     _step("Email them the next action on {issue}", "email"),
-                    _step("Call to welcome them and ask what brought them in", "calls"),
+                    _step(
+                        "Call to welcome them and ask what brought them in",
+                        "calls",
+                        "Tell us how you'd like to help — calls, doors, hosting or data.",
+                        "/act/volunteer-with-prairie-forward/",
+                    ),
                 ],
             ),
             (
@@ -108,7 +124,12 @@ def seed_ladders() -> list[Ladder]:
                 "Came to an event in person.",
                 _v(_stat("events_attended", 1)),
                 [
-                    _step("Ask them to take a volunteer shift with the {chapter}", "events"),
+                    _step(
+                        "Ask them to take a volunteer shift with the {chapter}",
+                        "events",
+                        "Take a shift at Saturday's canvass with the {chapter}.",
+                        "/act/saturday-school-funding-canvass/",
+                    ),
                     _step("Call and ask them to join a phone bank", "calls"),
                     _step("Ask them to share the next event on social media", "social"),
                 ],

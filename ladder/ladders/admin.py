@@ -52,6 +52,11 @@ class RungForm(forms.ModelForm):
                 raise forms.ValidationError(
                     f"Step {i}: the channel is one of {', '.join(CHANNELS)}."
                 )
+            # "public" is the step in words for the supporter (a thank-you page), "url" where
+            # they take it: a page of ours or an http(s) address, never javascript: or data:.
+            url = str(step.get("url", ""))
+            if url and not (url.startswith("/") or url.startswith(("https://", "http://"))):
+                raise forms.ValidationError(f"Step {i}: the url is a path or an http(s) address.")
         return steps
 
 

@@ -165,3 +165,19 @@ def test_drafts_do_not_exist_and_closed_pages_say_so(staff_user, page):
 
 def test_a_thank_you_link_cannot_be_forged(page):
     assert Client().get(f"/act/{page.slug}/thanks/12345/").status_code == 404
+
+
+def test_the_thank_you_offers_the_next_step_in_the_supporters_words(page):
+    from ladder.ladders.models import Ladder, Rung
+
+    ladder = Ladder.objects.create(name="Volunteer", slug="volunteer")
+    Rung.objects.create(ladder=ladder, position=1, name="Signed up", criteria={
+        "version": 1, "match": {"kind": "activity", "types": ["petition_signature"]}},
+        next_steps=[{"text": "Invite them to the canvass", "channel": "events",
+                     "public": "Knock doors with us on Saturday", "url": "/act/canvass/"},
+                    {"text": "Call them (staff only)", "channel": "calls"}])  # fmt: skip
+    client = Client()
+    thanks = client.get(client.post(url(page), signature(page))["Location"]).content.decode()
+    assert "Your next step" in thanks and "Knock doors with us on Saturday" in thanks
+    assert 'href="/act/canvass/"' in thanks
+    assert "Invite them" not in thanks and "staff only" not in thanks  # organizers' words stay in

@@ -52,6 +52,9 @@ def test_bad_criteria_are_refused_next_to_the_field(admin_client):
     steps = [{"text": "Call them", "channel": "carrier pigeon"}]
     page = admin_client.post("/admin/ladders/ladder/add/", ladder_form(SIGNED, steps))
     assert "Step 1: the channel is one of events, calls" in page.content.decode()
+    steps = [{"text": "Invite them", "public": "Come along", "url": "javascript:alert(1)"}]
+    page = admin_client.post("/admin/ladders/ladder/add/", ladder_form(SIGNED, steps))
+    assert "Step 1: the url is a path or an http(s) address." in page.content.decode()
     assert not Ladder.objects.exists()
 
 
