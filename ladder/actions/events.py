@@ -29,6 +29,7 @@ from ladder.actions.services import (
     recruit_credit,
     recruiter_for,
     supporter_take,
+    unique_slug,
 )
 from ladder.activity.catalogue import ActivityType
 from ladder.activity.services import activity_record
@@ -359,7 +360,6 @@ def event_propose(
     published at once. Either way the host gets their own page to run it (the host link)."""
     from django.conf import settings
     from django.utils.html import escape, linebreaks
-    from django.utils.text import slugify
 
     when = now or timezone.now()
     errors: dict[str, str] = {}
@@ -379,13 +379,9 @@ def event_propose(
         source=f"proposed an event: {title}",
     )  # fmt: skip
     trusted = host.taggings.filter(tag__name__iexact=settings.LADDER_TRUSTED_HOST_TAG).exists()
-    base = slugify(title)[:60] or "event"
-    slug, n = base, 1
-    while ActionPage.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
     page = ActionPage.objects.create(
-        kind=ActionPage.Kind.EVENT, slug=slug, title=title,
+        kind=ActionPage.Kind.EVENT, slug=unique_slug(ActionPage, title, fallback="event"),
+        title=title,
         # A supporter's words are text: escaped, paragraphs kept, never HTML.
         body=linebreaks(escape(description.strip()[:5000])),
         status=ActionPage.Status.PUBLISHED if trusted else ActionPage.Status.DRAFT,

@@ -21,6 +21,42 @@ from ladder.web.forms import CustomFieldsForm, LadderForm
 NAME_MAX = 100
 
 
+class SupporterEmailField(forms.CharField):
+    """An email address as `normalise_email` judges it (a CharField: its message is clearer
+    than EmailField's); cleans to the normalised address, or "" when not required and empty."""
+
+    def __init__(self, *, label: str = "Email", required: bool = True, **kwargs: Any) -> None:
+        widget = forms.TextInput(attrs={"type": "email", "autocomplete": "email",
+                                        "inputmode": "email"})  # fmt: skip
+        super().__init__(label=label, max_length=254, required=required, widget=widget, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        raw = super().clean(value).strip()
+        if not raw:
+            return ""
+        try:
+            return normalise_email(raw)
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this address: {exc}.") from None
+
+
+class SupporterPhoneField(forms.CharField):
+    """A phone number in E.164 (`normalise_phone`), or "" when left empty."""
+
+    def __init__(self, *, label: str = "Phone", **kwargs: Any) -> None:
+        widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})
+        super().__init__(label=label, max_length=40, required=False, widget=widget, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        raw = super().clean(value).strip()
+        if not raw:
+            return ""
+        try:
+            return normalise_phone(raw)
+        except InvalidContact as exc:
+            raise forms.ValidationError(f"Please check this number: {exc}.") from None
+
+
 class ActionForm(LadderForm):
     """Name, email, the page's optional phone and postal code, its questions, the opt-in box
     in the page's words, and the hidden token, referral code and honeypot."""
@@ -33,12 +69,7 @@ class ActionForm(LadderForm):
         label="Last name", max_length=NAME_MAX, required=False,
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )  # fmt: skip
-    # A CharField: `normalise_email` is the judge of an address, with the clearer message.
-    email = forms.CharField(
-        label="Email", max_length=254,
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email",
-                                      "inputmode": "email"}),
-    )  # fmt: skip
+    email = SupporterEmailField()
     token = forms.CharField(widget=forms.HiddenInput, max_length=400)
     ref = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
@@ -69,10 +100,7 @@ class ActionForm(LadderForm):
                 widget=forms.RadioSelect,
             )  # fmt: skip
         if page.ask_phone:
-            self.fields["phone"] = forms.CharField(
-                label="Mobile phone", max_length=40, required=False,
-                widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-            )  # fmt: skip
+            self.fields["phone"] = SupporterPhoneField(label="Mobile phone")
         if page.ask_postal_code:
             self.fields["postal_code"] = forms.CharField(
                 label="ZIP code", max_length=10, required=False,
@@ -103,21 +131,6 @@ class ActionForm(LadderForm):
 
     def clean_last_name(self) -> str:
         return " ".join(self.cleaned_data["last_name"].split())
-
-    def clean_email(self) -> str:
-        try:
-            return normalise_email(self.cleaned_data["email"])
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this address: {exc}.") from None
-
-    def clean_phone(self) -> str:
-        raw = self.cleaned_data.get("phone", "")
-        if not raw.strip():
-            return ""
-        try:
-            return normalise_phone(raw)
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this number: {exc}.") from None
 
     def clean_postal_code(self) -> str:
         value = "".join(self.cleaned_data.get("postal_code", "").split()).upper()
@@ -343,10 +356,7 @@ class FundraiserForm(LadderForm):
 
     first_name = forms.CharField(label="First name", max_length=NAME_MAX)
     last_name = forms.CharField(label="Last name", max_length=NAME_MAX, required=False)
-    email = forms.CharField(
-        label="Email", max_length=254,
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"}),
-    )  # fmt: skip
+    email = SupporterEmailField()
     title = forms.CharField(label="Your page's title", max_length=200, required=False)
     story = forms.CharField(
         label="Why you're raising money", max_length=5000, required=False,
@@ -357,12 +367,6 @@ class FundraiserForm(LadderForm):
         decimal_places=2, initial=250, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )  # fmt: skip
     token = forms.CharField(widget=forms.HiddenInput, max_length=400)
-
-    def clean_email(self) -> str:
-        try:
-            return normalise_email(self.cleaned_data["email"])
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this address: {exc}.") from None
 
 
 class GoalForm(LadderForm):
@@ -398,14 +402,8 @@ class ProposeForm(LadderForm):
 
     first_name = forms.CharField(label="Your first name", max_length=NAME_MAX)
     last_name = forms.CharField(label="Your last name", max_length=NAME_MAX, required=False)
-    email = forms.CharField(
-        label="Your email", max_length=254,
-        widget=forms.TextInput(attrs={"type": "email", "autocomplete": "email"}),
-    )  # fmt: skip
-    phone = forms.CharField(
-        label="Your phone", max_length=40, required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )  # fmt: skip
+    email = SupporterEmailField(label="Your email")
+    phone = SupporterPhoneField(label="Your phone")
     title = forms.CharField(label="What is it?", max_length=200,
                             help_text="“House party for school funding”")  # fmt: skip
     description = forms.CharField(
@@ -424,16 +422,3 @@ class ProposeForm(LadderForm):
         label="How many people can come", min_value=1, max_value=10_000, required=False
     )
     token = forms.CharField(widget=forms.HiddenInput, max_length=400)
-
-    def clean_email(self) -> str:
-        try:
-            return normalise_email(self.cleaned_data["email"])
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this address: {exc}.") from None
-
-    def clean_phone(self) -> str:
-        raw = self.cleaned_data.get("phone", "").strip()
-        try:
-            return normalise_phone(raw) if raw else ""
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this number: {exc}.") from None

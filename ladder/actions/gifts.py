@@ -29,6 +29,7 @@ from ladder.actions.services import (
     recruit_credit,
     recruiter_for,
     supporter_take,
+    unique_slug,
 )
 from ladder.activity.catalogue import ActivityType
 from ladder.activity.models import Activity
@@ -216,13 +217,8 @@ def pledge_take(
 
 
 def _fundraiser_slug(owner: Person, campaign: ActionPage) -> str:
-    base = slugify(f"{owner.first_name} {owner.last_name}".strip())[:40] or "supporter"
-    base = f"{base}-{campaign.slug}"[:70]
-    slug, n = base, 1
-    while FundraisingPage.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    name = slugify(f"{owner.first_name} {owner.last_name}".strip())[:40] or "supporter"
+    return unique_slug(FundraisingPage, f"{name}-{campaign.slug}", length=70)
 
 
 @transaction.atomic

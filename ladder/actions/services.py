@@ -98,10 +98,11 @@ def _clean_page(actor: User, fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _unique_slug(title: str) -> str:
-    base = slugify(title)[:60] or "page"
+def unique_slug(model: type[Any], text: str, *, fallback: str = "page", length: int = 60) -> str:
+    """A slug of ``text`` no row of ``model`` has yet: "save-the-bus", "save-the-bus-2", …"""
+    base = slugify(text)[:length] or fallback
     slug, n = base, 1
-    while ActionPage.objects.filter(slug=slug).exists():
+    while model.objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug
@@ -117,7 +118,7 @@ def page_create(*, actor: User, kind: str, title: str, **fields: Any) -> ActionP
         raise ValueError(f"not page fields: {', '.join(sorted(unknown))}")
     clean = _clean_page(actor, {"title": title, "group": fields.pop("group", None), **fields})
     return ActionPage.objects.create(
-        kind=kind, slug=_unique_slug(clean["title"]), created_by=actor, **clean
+        kind=kind, slug=unique_slug(ActionPage, clean["title"]), created_by=actor, **clean
     )
 
 
@@ -348,4 +349,5 @@ __all__ = [
     "recruiter_for",
     "referral_code_for",
     "supporter_take",
+    "unique_slug",
 ]

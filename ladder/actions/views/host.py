@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ladder.actions.events import check_in, no_shows_mark, walk_in
+from ladder.actions.forms import SupporterEmailField, SupporterPhoneField
 from ladder.actions.models import Event, Rsvp
 from ladder.people.models import Person
-from ladder.people.normalize import InvalidContact, normalise_email, normalise_phone
 
 HOST_SALT = "ladder.actions.host"
 
@@ -33,22 +33,8 @@ class WalkInForm(forms.Form):
     shift = forms.IntegerField(widget=forms.HiddenInput)
     first_name = forms.CharField(label="First name", max_length=100)
     last_name = forms.CharField(label="Last name", max_length=100, required=False)
-    email = forms.CharField(label="Email", max_length=254, required=False)
-    phone = forms.CharField(label="Phone", max_length=40, required=False)
-
-    def clean_email(self) -> str:
-        raw = self.cleaned_data["email"].strip()
-        try:
-            return normalise_email(raw) if raw else ""
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this address: {exc}.") from None
-
-    def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"].strip()
-        try:
-            return normalise_phone(raw) if raw else ""
-        except InvalidContact as exc:
-            raise forms.ValidationError(f"Please check this number: {exc}.") from None
+    email = SupporterEmailField(required=False)
+    phone = SupporterPhoneField()
 
 
 def _event_for(slug: str, token: str) -> tuple[Event, Person]:
