@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ladder.segments",
     "ladder.ladders",
     "ladder.actions",
+    "ladder.mailings",
 ]
 
 MIDDLEWARE = [

@@ -10,5 +10,7 @@ urlpatterns = [
     path("ladders/", include("ladder.ladders.urls")),
     path("", include("ladder.ladders.ask_urls")),
     path("", include("ladder.actions.urls")),
+    path("mailings/", include("ladder.mailings.urls")),
+    path("m/", include("ladder.mailings.urls_public")),
     path("", include("ladder.web.urls")),
 ]
