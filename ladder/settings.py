@@ -205,6 +205,19 @@ LADDER_ACTBLUE_USER = env("LADDER_ACTBLUE_USER")
 LADDER_ACTBLUE_PASSWORD = env("LADDER_ACTBLUE_PASSWORD")
 # Where the public reaches Ladder, for links in emails (RSVP pages, thank-you links).
 LADDER_PUBLIC_URL = env("LADDER_PUBLIC_URL", "http://127.0.0.1:8000")
+# Mailings: the domain of Message-IDs (default: DEFAULT_FROM_EMAIL's), a VERP bounce domain,
+# DKIM signing (on when a key file is set), and the sender's batch size and recovery timing.
+LADDER_MAIL_DOMAIN = env("LADDER_MAIL_DOMAIN")
+LADDER_BOUNCE_DOMAIN = env("LADDER_BOUNCE_DOMAIN")
+LADDER_DKIM_KEY_FILE = env("LADDER_DKIM_KEY_FILE")
+LADDER_DKIM_SELECTOR = env("LADDER_DKIM_SELECTOR", "ladder")
+LADDER_DKIM_DOMAIN = env("LADDER_DKIM_DOMAIN")
+LADDER_MAIL_BATCH_SIZE = int(env("LADDER_MAIL_BATCH_SIZE", "200"))
+# A batch whose worker has not written for this long is taken back (a worker on this host
+# that is gone is noticed at once, by its pid).
+LADDER_MAIL_STALE_SECONDS = int(env("LADDER_MAIL_STALE_SECONDS", "120"))
+LADDER_MAIL_RETRY_SECONDS = int(env("LADDER_MAIL_RETRY_SECONDS", "60"))
+LADDER_MAIL_MAX_ATTEMPTS = int(env("LADDER_MAIL_MAX_ATTEMPTS", "5"))
 
 SESSION_COOKIE_SECURE = env_bool("LADDER_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
