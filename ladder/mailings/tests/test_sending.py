@@ -39,6 +39,11 @@ def _mailing(user: Any, segment: Any, **extra: Any) -> Mailing:
     return mailing_create(actor=user, name="Schools", **fields)
 
 
+def _addresses(mailing: Mailing) -> set[str]:
+    people: Any = audience.audience_for(mailing)  # annotated with mail_to
+    return set(people.values_list("mail_to", flat=True))
+
+
 def _launch(mailing: Mailing, user: Any) -> Mailing:
     mailing_schedule(actor=user, mailing=mailing, when=None)
     sending.mailings_tick()
@@ -62,7 +67,7 @@ def test_audience_leaves_out_everyone_who_said_stop(staff_user):
     money = _mailing(staff_user, segment, topic="fundraising")
     assert audience.audience_count(news) == 4  # p2 still wants news
     assert audience.audience_count(money) == 3
-    assert set(audience.audience_for(money).values_list("mail_to", flat=True)) == {
+    assert _addresses(money) == {
         "p3@example.org", "p4@example.org", "p5@example.org"
     }  # fmt: skip
 
@@ -78,8 +83,7 @@ def test_frequency_cap_counts_last_weeks_mail(staff_user):
         address_hash=address_hash("email", "p1@example.org"), weekly_cap=1
     )
     earlier.deliveries.filter(person=people[1]).update(state=State.SENT, sent_at=timezone.now())
-    uncapped = audience.audience_for(_mailing(staff_user, segment))
-    assert set(uncapped.values_list("mail_to", flat=True)) == {"p0@example.org", "p2@example.org"}
+    assert _addresses(_mailing(staff_user, segment)) == {"p0@example.org", "p2@example.org"}
 
 
 def test_a_leader_mails_only_their_own_people(leader_a, two_groups, staff_user):
@@ -146,11 +150,11 @@ def test_every_message_carries_one_click_unsubscribe_and_a_deterministic_id(staf
         message = message_from_bytes(item.path.read_bytes(), policy=default_policy)
         assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/m/u/")
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        delivery = Delivery.objects.get(pk=delivery_from_message_id(message["Message-ID"]))
+        delivery = Delivery.objects.get(pk=delivery_from_message_id(message["Message-ID"]) or 0)
         assert delivery.mailing == mailing and delivery.email == item.recipients[0]
-        text = message.get_body(("plain",)).get_content()
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert f"Hello {delivery.person.first_name}" in text and "/m/u/" in text
-        html = message.get_body(("html",)).get_content()
+        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
         assert "/m/c/" in html and "/act/schools" not in html  # links are tracked
 
 
@@ -160,7 +164,7 @@ def test_unsubscribe_mid_send_stops_the_next_batch(staff_user, tmp_path):
     mailing = _launch(_mailing(staff_user, everyone_segment(staff_user)), staff_user)
     with override_settings(LADDER_MAIL_BATCH_SIZE=2), sink_at(tmp_path):
         assert sending.send_available("test", max_batches=1).sent == 2
-        last = mailing.deliveries.order_by("-id").first()
+        last = mailing.deliveries.order_by("-id")[0]
         consent_record(actor=None, person=last.person, channel="email", contact_point=last.email,
                        status="opt_out", source="one-click", by_person=True)  # fmt: skip
         tally = sending.send_available("test")
@@ -223,7 +227,7 @@ def test_refusals_and_a_dropped_connection(staff_user):
         controller.stop()
     state = {d.email: d for d in mailing.deliveries.all()}
     assert state["p1@example.org"].state == State.QUEUED  # backed off, will retry
-    assert state["p1@example.org"].not_before > timezone.now()
+    assert (state["p1@example.org"].not_before or timezone.now()) > timezone.now()
     assert state["p2@example.org"].state == State.FAILED and "550" in state["p2@example.org"].error
     assert state["p3@example.org"].state == State.IN_DOUBT
     for n in (0, 4, 5):
