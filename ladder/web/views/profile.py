@@ -17,6 +17,7 @@ from ladder.activity.selectors import TimelinePage
 from ladder.core.access import current_user
 from ladder.core.models import User
 from ladder.ladders.selectors import profile_panel
+from ladder.mailings.selectors import deliveries_for_person
 from ladder.people.models import CustomField, Person, Tag
 from ladder.people.selectors import person_for, visible_people
 from ladder.web.forms import (
@@ -103,6 +104,8 @@ def profile_context(
         "open_panel": next(iter(bound), "") if bound else "",
         # Rungs, the engagement score explained, and the next step (ladders app).
         "ladder_panel": profile_panel(person),
+        # Every message the person got, from the mailings the viewer may see (mailings app).
+        "mail_deliveries": deliveries_for_person(user, person),
         **_timeline(request, user, person),
     }
 
