@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ladder.ladders",
     "ladder.actions",
     "ladder.mailings",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,9 @@ LADDER_ACTBLUE_USER = env("LADDER_ACTBLUE_USER")
 LADDER_ACTBLUE_PASSWORD = env("LADDER_ACTBLUE_PASSWORD")
 # Where the public reaches Ladder, for links in emails (RSVP pages, thank-you links).
 LADDER_PUBLIC_URL = env("LADDER_PUBLIC_URL", "http://127.0.0.1:8000")
+# Email services' tracking webhooks (django-anymail, under /m/anymail/<service>/tracking/):
+# the "user:password" they post with as HTTP Basic auth. Empty: the webhooks are off.
+ANYMAIL = {"WEBHOOK_SECRET": env("LADDER_ANYMAIL_WEBHOOK_SECRET")}
 # Mailings: the domain of Message-IDs (default: DEFAULT_FROM_EMAIL's), a VERP bounce domain,
 # DKIM signing (on when a key file is set), and the sender's batch size and recovery timing.
 LADDER_MAIL_DOMAIN = env("LADDER_MAIL_DOMAIN")

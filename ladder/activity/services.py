@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -95,3 +96,34 @@ def contact_log(
         result=result,
         payload={"notes": notes.strip()} if notes.strip() else {},
     )
+
+
+def activity_record_many(rows: Iterable[dict[str, Any]]) -> None:
+    """Append many activities in one statement (for bulk paths such as mail tracking).
+
+    Each row gives ``person_id``, ``type``, ``occurred_at`` and an ``idempotency_key`` (required
+    here: a replayed batch must add nothing), and may give ``source``, ``object_type``,
+    ``object_id``, ``amount`` and ``payload``; channel and direction come from the catalogue.
+    Rows whose key is already in the log are skipped.
+    """
+    objects = []
+    for row in rows:
+        meta = info(row["type"])
+        objects.append(
+            Activity(
+                person_id=row["person_id"],
+                type=row["type"],
+                occurred_at=row["occurred_at"],
+                channel=row.get("channel") or meta.channel,
+                direction=row.get("direction") or meta.direction,
+                actor=None,
+                source=row.get("source", ""),
+                object_type=row.get("object_type", ""),
+                object_id=row.get("object_id"),
+                amount=row.get("amount"),
+                payload=row.get("payload") or {},
+                idempotency_key=row["idempotency_key"],
+            )
+        )
+    if objects:
+        Activity.objects.bulk_create(objects, batch_size=1000, ignore_conflicts=True)

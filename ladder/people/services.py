@@ -16,6 +16,7 @@ from ladder.people.models import (
     Address,
     Channel,
     ConsentEvent,
+    ContactStatus,
     CustomField,
     EmailAddress,
     ExternalId,
@@ -384,3 +385,18 @@ def people_delete(*, actor: User | None, people: Iterable[Person]) -> int:
     """Delete people. Their consent lines stay (person set null) and suppressions stay."""
     ids = [p.pk for p in people]
     return Person.objects.filter(pk__in=ids).delete()[0]
+
+
+@transaction.atomic
+def email_status_set(
+    *, actor: User | None, address: str, status: str, only_from: Iterable[str] | None = None
+) -> int:
+    """Mark an email address active, bouncing or invalid (bounce handling); returns how many
+    rows changed. ``only_from`` limits the change to addresses in those states, so that a soft
+    bounce never turns an invalid address back into a merely bouncing one."""
+    if status not in ContactStatus.values:
+        raise ValueError(f"{status} is not a contact status")
+    rows = EmailAddress.objects.filter(address=address.strip().lower())
+    if only_from is not None:
+        rows = rows.filter(status__in=list(only_from))
+    return rows.update(status=status)
