@@ -14,13 +14,14 @@ BENCH_SCALE ?= 100000
 SEGMENTS_SCALE ?= 1000000
 PYTEST_ARGS ?=
 
-.PHONY: help uv install demo test test-fast lint format bench bench-segments chromium clean
+.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments chromium clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, print a login, start web + worker + mail sink"
 	@echo "make test   install what tests need and run the whole suite"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
 	@echo "make bench  import and segments benchmarks (BENCH_SCALE=$(BENCH_SCALE)) into bench/results/"
+	@echo "make bench-mail  mail send rate vs the sink's raw rate, and the SIGKILL fault test"
 	@echo "make bench-segments  segments at SEGMENTS_SCALE=$(SEGMENTS_SCALE) people (data kept in var/bench)"
 
 # uv is installed from PyPI into var/tools when the machine has none.
@@ -66,6 +67,11 @@ bench: install
 # 20M activities on 2 cores, measured 2026-12-01) before measuring, which takes another ~8 min
 # (the first placement of 1M people writes 2M moves); later runs reuse the data (var/bench/,
 # ~12 GB).
+# Mail: the send rate beside the sink's raw accept rate (BENCH_SCALE messages), then the fault
+# test — 10,000 messages, the sender SIGKILLed at least 20 times (bench/mail_fault.py).
+bench-mail: install
+	$(UV) run python -m bench.run --only mail --scale $(BENCH_SCALE)
+
 bench-segments: install
 	$(UV) run python -m bench.run --only segments --scale $(SEGMENTS_SCALE) --sqlite-scale 100000
 

@@ -116,6 +116,26 @@ def run_actions(databases: str) -> None:
                 subprocess.run([str(ROOT / "scripts" / "pg-throwaway"), "stop", str(pg_dir)])
 
 
+def run_mail(people: int) -> None:
+    """Mailings: the send rate beside the sink's raw accept rate, and the fault test (SIGKILLs
+    mid-send), each in its own process on its own SQLite file."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"mail-sqlite-{people}.json"
+    command = [sys.executable, "-m", "bench.mail_bench", "--people", str(people), "--out", str(out)]
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    send = json.loads(out.read_text())
+    print(f"wrote bench/results/{out.name}: {send['messages_per_second']} messages/s, floor "
+          f"{send['floor_messages_per_second']}/s, ratio {send['ratio_to_floor']}")  # fmt: skip
+    out = RESULTS / "mail-fault.json"
+    command = [sys.executable, "-m", "bench.mail_fault", "--out", str(out)]
+    subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    fault = json.loads(out.read_text())
+    print(f"wrote bench/results/{out.name}: {fault['kills']} kills, "
+          f"{fault['received']:,} received, duplicates {fault['duplicates']}, "
+          f"silent losses {fault['silent_losses']}, in doubt "
+          f"{fault['in_doubt']} — {'passed' if fault['passed'] else 'FAILED'}")  # fmt: skip
+
+
 def print_segments_case(label: str, case: dict) -> None:
     if "missing" in case:
         print(f"  {label:>18} {case['name']:<24} not measured: {case['missing']} is missing")
@@ -143,7 +163,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["postgres", "sqlite", "imports", "segments", "actions"],
+        choices=["postgres", "sqlite", "imports", "segments", "actions", "mail"],
         default=None,
         help="postgres / sqlite: the import benchmark on that database; imports / segments: one "
         "benchmark on both",
@@ -155,6 +175,10 @@ def main() -> None:
     )
     parser.add_argument("--segments-db", choices=["both", "postgresql", "sqlite"], default="both")
     args = parser.parse_args()
+    if args.only in (None, "mail"):
+        run_mail(args.scale)
+    if args.only == "mail":
+        return
     if args.only in (None, "actions"):
         run_actions("both")
     if args.only == "actions":

@@ -12,7 +12,8 @@ from django.db import close_old_connections
 class Command(BaseCommand):
     help = (
         "Run a worker: queued tasks (imports, exports) and the incremental rollup loop "
-        "(rollups, then engagement scores and ladder placements)."
+        "(rollups, then engagement scores and ladder placements), and mail: launching, "
+        "sending and folding in opens, clicks and attributed actions."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -53,4 +54,23 @@ class Command(BaseCommand):
                 time.sleep(60)
 
         threading.Thread(target=asks_loop, name="asks", daemon=True).start()
+
+        def mail_loop() -> None:
+            from ladder.mailings.fold import mail_fold
+            from ladder.mailings.sending import mailings_tick, send_available
+
+            while True:
+                try:
+                    mailings_tick()  # launch due mailings, decide tests, recover dead batches
+                    sent = send_available()
+                    mail_fold()  # opens, clicks and attributed actions into the ledger
+                except Exception as exc:
+                    self.stderr.write(f"mail: {exc}")
+                    sent = None
+                finally:
+                    close_old_connections()
+                if not (sent and sent.batches):
+                    time.sleep(1.0)
+
+        threading.Thread(target=mail_loop, name="mail", daemon=True).start()
         call_command("db_worker", "--interval", "0.5")
