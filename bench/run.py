@@ -1,5 +1,5 @@
-"""`make bench`: import, segments and public-page benchmarks on PostgreSQL and SQLite, each
-beside its floor.
+"""`make bench`: import, segments, public-page and mail-tracking benchmarks on PostgreSQL and
+SQLite, each beside its floor.
 
 Each database runs in its own subprocess (`python -m bench.import_bench`, `python -m
 bench.segments_bench`) because Django's settings are fixed per process. PostgreSQL comes from
@@ -136,6 +136,46 @@ def run_mail(people: int) -> None:
           f"{fault['in_doubt']} — {'passed' if fault['passed'] else 'FAILED'}")  # fmt: skip
 
 
+def run_tracking(databases: str) -> None:
+    """Open and click tracking under load (bench/tracking_bench.py), on SQLite and on a
+    throwaway PostgreSQL, each in its own process."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ladder-bench-") as tmp:
+        work = Path(tmp)
+        work.chmod(0o755)  # the cluster runs as the postgres user when we are root
+        targets = []
+        if databases in ("both", "sqlite"):
+            targets.append(("sqlite", ""))
+        pg_dir = work / "pg"
+        own = databases in ("both", "postgresql") and not os.environ.get("LADDER_BENCH_PG_URL")
+        if databases in ("both", "postgresql"):
+            url = os.environ.get("LADDER_BENCH_PG_URL") or subprocess.run(
+                [str(ROOT / "scripts" / "pg-throwaway"), "start", str(pg_dir), "55444"],
+                check=True, capture_output=True, text=True,
+            ).stdout.strip()  # fmt: skip
+            targets.append(("postgresql", url))
+        try:
+            for label, url in targets:
+                out = RESULTS / f"tracking-{label}.json"
+                command = [sys.executable, "-m", "bench.tracking_bench", "--label", label,
+                           "--out", str(out)]  # fmt: skip
+                if url:
+                    command += ["--database-url", url]
+                subprocess.run(command, cwd=ROOT, check=True)
+                result = json.loads(out.read_text())
+                print(f"wrote bench/results/{out.name}")
+                for name, row in result["summary"].items():
+                    print(f"  {label:>12} {name:<10} {row['hits_per_second']} hits/s at p99 "
+                          f"{row['p99_ms']} ms (floor {row['floor_requests_per_second']} req/s, "
+                          f"ratio {row['ratio_to_floor']})")  # fmt: skip
+                print(f"  {label:>12} hits accepted {result['opens_accepted']:,} opens + "
+                      f"{result['clicks_accepted']:,} clicks, all folded: "
+                      f"{result['all_hits_folded']}")  # fmt: skip
+        finally:
+            if own:
+                subprocess.run([str(ROOT / "scripts" / "pg-throwaway"), "stop", str(pg_dir)])
+
+
 def print_segments_case(label: str, case: dict) -> None:
     if "missing" in case:
         print(f"  {label:>18} {case['name']:<24} not measured: {case['missing']} is missing")
@@ -163,7 +203,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["postgres", "sqlite", "imports", "segments", "actions", "mail"],
+        choices=["postgres", "sqlite", "imports", "segments", "actions", "mail", "tracking"],
         default=None,
         help="postgres / sqlite: the import benchmark on that database; imports / segments: one "
         "benchmark on both",
@@ -182,6 +222,10 @@ def main() -> None:
     if args.only in (None, "actions"):
         run_actions("both")
     if args.only == "actions":
+        return
+    if args.only in (None, "tracking"):
+        run_tracking("both")
+    if args.only == "tracking":
         return
     if args.only in (None, "segments"):
         sqlite_people = min(args.sqlite_scale or args.scale, 100_000)

@@ -27,7 +27,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import DateTimeField, F, Max, Min, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -145,14 +145,30 @@ def _fold_chunk(chunk: int) -> int:
                         payload["url"] = links[link]
                     activities[key] = _row(d, ActivityType.EMAIL_CLICKED, at, source, payload, key)
         if changed:
-            Delivery.objects.bulk_update(
-                [deliveries[pk] for pk in changed],
-                ["opens", "opened_at", "machine_open", "clicks", "clicked_at"],
-                batch_size=500,
-            )
+            _write_counters([deliveries[pk] for pk in changed])
         activity_record_many(activities.values())
         TrackingHit.objects.filter(pk__in=[h[0] for h in hits]).delete()
     return len(hits)
+
+
+def _write_counters(rows: list[Delivery]) -> None:
+    """One prepared UPDATE run for every touched delivery (executemany: a C loop on SQLite,
+    a pipeline on PostgreSQL), rather than an ORM save or a huge CASE per column."""
+    ops = connection.ops
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+
+    def when(value: dt.datetime | None) -> Any:
+        return ops.adapt_datetimefield_value(value)
+
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET opens = %s, opened_at = %s, machine_open = %s, clicks = %s, "
+            "clicked_at = %s WHERE id = %s",
+            [
+                (d.opens, when(d.opened_at), d.machine_open, d.clicks, when(d.clicked_at), d.pk)
+                for d in rows
+            ],
+        )
 
 
 def _row(

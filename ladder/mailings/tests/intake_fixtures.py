@@ -60,9 +60,9 @@ def sent_delivery(
 @pytest.fixture
 def manual_buffer() -> Iterator[tracking.HitBuffer]:
     """The process's hit buffer, written only when a test flushes it (or it fills)."""
-    was = tracking.BUFFER.manual
-    tracking.BUFFER.manual = True
+    was, own = tracking.BUFFER.manual, tracking.OWN_CONNECTION
+    tracking.BUFFER.manual, tracking.OWN_CONNECTION = True, False
     tracking.BUFFER.flush()
     yield tracking.BUFFER
     tracking.BUFFER._hits.clear()
-    tracking.BUFFER.manual = was
+    tracking.BUFFER.manual, tracking.OWN_CONNECTION = was, own
