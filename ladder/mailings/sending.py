@@ -22,6 +22,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -106,10 +107,30 @@ def claim(mailing: Mailing, worker: str, size: int, now: dt.datetime) -> SendBat
     return batch
 
 
-def _journal(batch: SendBatch, done: int, inflight: int) -> None:
-    SendBatch.objects.filter(pk=batch.pk).update(
-        done_upto=done, inflight_upto=inflight, heartbeat_at=timezone.now()
-    )
+class _Journal:
+    """The per-message journal write, as one prepared statement: through the ORM it cost a
+    millisecond a message, more than rendering and the SMTP exchange together."""
+
+    def __init__(self, batch: SendBatch) -> None:
+        table = SendBatch._meta.db_table
+        self.batch_id = batch.pk
+        self.sql = (
+            f"UPDATE {table} SET done_upto = %s, inflight_upto = %s, heartbeat_at = %s "
+            "WHERE id = %s"
+        )
+        self.cursor = connection.cursor()
+        self._beat = 0.0
+        self._stamp: Any = None
+
+    def write(self, done: int, inflight: int) -> None:
+        now = time.monotonic()
+        if now - self._beat > 1.0:  # the heartbeat needs seconds, not microseconds
+            self._beat = now
+            self._stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.cursor.execute(self.sql, (done, inflight, self._stamp, self.batch_id))
+
+    def close(self) -> None:
+        self.cursor.close()
 
 
 def _blocked(rows: list[Delivery], topic: str) -> dict[int, str]:
@@ -184,6 +205,7 @@ def batch_send(batch: SendBatch, transport: Transport, topic: str) -> Tally:
     people = recipients_load({r.person_id: r.email for r in rows}, needs)
     sent: list[int] = []
     done = batch.done_upto
+    journal = _Journal(batch)
     failures_in_a_row = 0
     now = timezone.now()
     for position, row in enumerate(rows):
@@ -197,7 +219,7 @@ def batch_send(batch: SendBatch, transport: Transport, topic: str) -> Tally:
             )
             tally.failed += 1
             continue
-        _journal(batch, done, row.id)
+        journal.write(done, row.id)
         try:
             transport.send(built)
         except Retry as error:
@@ -225,7 +247,8 @@ def batch_send(batch: SendBatch, transport: Transport, topic: str) -> Tally:
         failures_in_a_row = 0
         done = row.id
         sent.append(row.id)
-    _journal(batch, done, done)
+    journal.write(done, done)
+    journal.close()
     with transaction.atomic():
         Delivery.objects.filter(id__in=sent, state=State.SENDING).update(
             state=State.SENT, sent_at=timezone.now()
