@@ -124,6 +124,14 @@ class MailingForm(LadderForm):
             cast(forms.ModelMultipleChoiceField, fields[name]).queryset = lists.order_by("name")
         for name in SUBJECTS:
             fields[name].widget.attrs.setdefault("autocomplete", "off")
+        for name in ("senders", *_AUDIENCE):
+            field = cast(forms.ModelMultipleChoiceField, fields[name])
+            if field.queryset is not None and not field.queryset.exists():
+                field.help_text = (
+                    "None yet: the mail goes from the organization's default sender."
+                    if name == "senders"
+                    else "None you can use yet."
+                )
 
     # Merge errors are found per field, so that each shows next to the text it is about.
     def _merge_check(self, name: str, compile_one: Any) -> str:

@@ -182,6 +182,7 @@ class Timeline:
 
 
 MAX_BUCKETS = 96
+MIN_HOURS = 12
 
 
 def mailing_timeline(mailing: Mailing, *, now: dt.datetime | None = None) -> Timeline:
@@ -231,6 +232,10 @@ def mailing_timeline(mailing: Mailing, *, now: dt.datetime | None = None) -> Tim
                 clicks=counts["clicks"].get(cursor, 0),
             )
         )
+        cursor = _floor(cursor + step, hourly)
+    # A short send still gets a readable x axis: at least half a day of hours.
+    while hourly and len(buckets) < MIN_HOURS:
+        buckets.append(Bucket(start=cursor))
         cursor = _floor(cursor + step, hourly)
     return Timeline(unit=unit, buckets=buckets)
 

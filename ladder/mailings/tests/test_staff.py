@@ -351,7 +351,11 @@ def test_outbox_lists_and_shows_captured_mail(client, staff_user, tmp_path):
                        "List-Unsubscribe-Post"):  # fmt: skip
             assert f"<dt>{header}</dt>" in page
         assert 'sandbox srcdoc="' in page and "allow-scripts" not in page
-        assert "/m/" in page  # tracked links and the unsubscribe address
+        assert "/m/u/" in page  # the List-Unsubscribe header
+        # Looking is not opening or clicking: no pixel, and tracked links listed, not live.
+        frame = page[page.index("srcdoc=") : page.index("</iframe>")]
+        assert "/m/o/" not in frame and "href=&quot;#tracked-1&quot;" in frame
+        assert "tracked link" in page and "/m/c/" in page.split("</iframe>")[1]
         assert client.get("/mailings/outbox/..%2F..%2Fsecret/").status_code == 404
         assert client.get("/mailings/outbox/1-000000/").status_code == 404
         assert client.get(reverse("mailings:outbox") + "?page=x").status_code == 200

@@ -22,6 +22,23 @@ PER_PAGE = 50
 SHOWN = ("From", "To", "Reply-To", "Subject", "Date", "Message-ID", "List-Unsubscribe",
          "List-Unsubscribe-Post", "X-Ladder-Rcpt-To")  # fmt: skip
 _NAME = re.compile(r"^[0-9]{1,25}-[0-9]{6}$")
+# Ladder's own tracking addresses: looking at a message here must not count as its reader
+# opening it or clicking in it, so the pixel is dropped and tracked links are listed, not live.
+_PIXEL = re.compile(r'<img\b[^>]*\bsrc="[^"]*/m/o/[^"]*"[^>]*>', re.I)
+_TRACKED = re.compile(r'href="(?P<url>[^"]*/m/[cup]/[^"]*)"', re.I)
+
+
+def _defused(html: str) -> tuple[str, list[str]]:
+    """The HTML with the open pixel removed and tracked links made inert, and those links."""
+    links: list[str] = []
+
+    def inert(match: re.Match[str]) -> str:
+        url = match.group("url")
+        if url not in links:
+            links.append(url)
+        return f'href="#tracked-{links.index(url) + 1}" title="{url}"'
+
+    return _TRACKED.sub(inert, _PIXEL.sub("", html)), links
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -67,11 +84,13 @@ def outbox_message(request: HttpRequest, name: str) -> HttpResponse:
     except OSError:
         raise Http404("No such message") from None
     headers = [(h, str(message[h])) for h in SHOWN if message[h] is not None]
+    html, tracked = _defused(_part(message, "html"))
     context = {
         "name": name,
         "subject": str(message["Subject"] or "(no subject)"),
         "headers": headers,
-        "html": _part(message, "html"),
+        "html": html,
+        "tracked": tracked,
         "text": _part(message, "plain"),
         "size": path.stat().st_size,
     }

@@ -169,7 +169,11 @@ def mailing_report(request: HttpRequest, mailing_id: int) -> HttpResponse:
     totals = mailing_totals(mailing)
     results = stats.variant_report(mailing) if mailing.variants.exists() else []
     sent_by_variant = variant_sent(mailing)
-    variants = [(r, sent_by_variant.get(r.variant.pk, 0)) for r in results]
+    bodies = list(mailing.bodies)
+    variants = [
+        (r, sent_by_variant.get(r.variant.pk, 0), _body_number(bodies, r.variant.body))
+        for r in results
+    ]
     timeline = mailing_timeline(mailing)
     context = {
         "mailing": mailing,
@@ -186,6 +190,10 @@ def mailing_report(request: HttpRequest, mailing_id: int) -> HttpResponse:
         "senders": mailing.senders.all(),
     }
     return render(request, "mailings/staff/report.html", context)
+
+
+def _body_number(bodies: list[str], body: str) -> int | str:
+    return bodies.index(body) + 1 if body in bodies else "?"
 
 
 @require_POST
