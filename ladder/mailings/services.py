@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Mod
 from django.utils import timezone
 
 from ladder.core.models import User
@@ -206,7 +208,7 @@ def variants_freeze(mailing: Mailing) -> list[Variant]:
 
 # A multiplicative hash orders the ledger pseudo-randomly but the same way on both databases,
 # so the test cohort is a fair sample and a re-run picks the same one.
-_SHUFFLE = "(id * 2654435761) % 4294967296"
+_SHUFFLE = Mod(F("id") * Value(2654435761), Value(4294967296))
 
 
 def mailing_launch(mailing: Mailing, *, now: dt.datetime | None = None) -> int:
@@ -226,7 +228,7 @@ def mailing_launch(mailing: Mailing, *, now: dt.datetime | None = None) -> int:
             mailing.winner = variants[0]
         else:
             ids = list(
-                rows.extra(select={"_o": _SHUFFLE}, order_by=["_o"]).values_list("id", flat=True)
+                rows.annotate(_o=_SHUFFLE).order_by("_o", "id").values_list("id", flat=True)
             )
             cohort = max(len(variants), round(len(ids) * mailing.test_share / 100))
             test_ids, held_ids = ids[:cohort], ids[cohort:]
