@@ -135,9 +135,9 @@ class MailerTransport:
     """Any Django mail backend, e.g. an email service through django-anymail."""
 
     def __init__(self) -> None:
-        from django.core.mail import get_connection
+        from django.core.mail import mailers
 
-        self.connection = get_connection()
+        self.connection = mailers["default"]
         self.connection.open()
 
     def send(self, message: Built) -> None:
@@ -149,12 +149,11 @@ class MailerTransport:
             from_email=str(parsed["From"]),
             to=[message.recipient],
             headers={k: str(parsed[k]) for k in _KEPT_HEADERS if parsed[k]},
-            connection=self.connection,
         )
         if html is not None:
             email.attach_alternative(html.get_content(), "text/html")
         try:
-            sent = email.send()
+            sent = self.connection.send_messages([email])
         except TimeoutError as error:
             raise InDoubt(str(error)) from error
         except Exception as error:  # the service refused the call; its reply says why
