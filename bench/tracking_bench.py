@@ -55,8 +55,9 @@ def _env(data_dir: Path, database_url: str) -> dict[str, str]:
     }
 
 
-def prepare(env: dict[str, str], people: int) -> list[int]:
-    """Migrate and write one sent mailing to ``people`` people; return the delivery ids."""
+def prepare(env: dict[str, str], people: int) -> tuple[list[int], int]:
+    """Migrate and write one sent mailing to ``people`` people; return the delivery ids and
+    the variant's id (click tokens carry it, as in a real message)."""
     os.environ.update(env)
     import django
 
@@ -107,7 +108,7 @@ def prepare(env: dict[str, str], people: int) -> list[int]:
         ],
         batch_size=2000,
     )
-    return list(Delivery.objects.order_by("id").values_list("id", flat=True))
+    return list(Delivery.objects.order_by("id").values_list("id", flat=True)), variant.pk
 
 
 async def _client(
@@ -188,12 +189,14 @@ def main() -> None:
         data = Path(tmp)
         database_url = args.database_url or f"sqlite:///{data / 'bench.sqlite3'}"
         env = _env(data, database_url)
-        deliveries = prepare(env, args.people)
+        deliveries, variant = prepare(env, args.people)
         log(f"prepared: {len(deliveries):,} deliveries")
         from ladder.mailings import tokens
 
         opens = [f"/m/o/{tokens.make('open', d)}" for d in deliveries]
-        clicks = [f"/m/c/{tokens.make('click', d, n % 2)}" for n, d in enumerate(deliveries)]
+        clicks = [
+            f"/m/c/{tokens.make('click', d, n % 2, variant)}" for n, d in enumerate(deliveries)
+        ]
         server = subprocess.Popen(
             ["taskset", "-c", str(server_cpu), sys.executable, "-m", "granian", "--interface",
              "wsgi", "--host", "127.0.0.1", "--port", str(PORT), "--workers", "1",

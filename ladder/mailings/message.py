@@ -100,8 +100,11 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(data, istext=False, header=False)
 
 
-def links_for(delivery_id: int, links: list[str]) -> list[str]:
-    return [public_url(f"/m/c/{tokens.make('click', delivery_id, i)}") for i in range(len(links))]
+def links_for(delivery_id: int, links: list[str], variant_id: int = 0) -> list[str]:
+    return [
+        public_url(f"/m/c/{tokens.make('click', delivery_id, i, variant_id)}")
+        for i in range(len(links))
+    ]
 
 
 def build(variant: CompiledVariant, delivery_id: int, to: str, who: Recipient) -> Built:
@@ -109,7 +112,7 @@ def build(variant: CompiledVariant, delivery_id: int, to: str, who: Recipient) -
     delivery failed and goes on."""
     if "\r" in to or "\n" in to:
         raise ValueError("the address has a line break in it")
-    tracked = links_for(delivery_id, variant.body.links)
+    tracked = links_for(delivery_id, variant.body.links, variant.id)
 
     def link(index: int) -> str:
         return tracked[index]

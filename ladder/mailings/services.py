@@ -227,9 +227,7 @@ def mailing_launch(mailing: Mailing, *, now: dt.datetime | None = None) -> int:
             rows.update(variant=variants[0])
             mailing.winner = variants[0]
         else:
-            ids = list(
-                rows.annotate(_o=_SHUFFLE).order_by("_o", "id").values_list("id", flat=True)
-            )
+            ids = list(rows.annotate(_o=_SHUFFLE).order_by("_o", "id").values_list("id", flat=True))
             cohort = max(len(variants), round(len(ids) * mailing.test_share / 100))
             test_ids, held_ids = ids[:cohort], ids[cohort:]
             for index, variant in enumerate(variants):

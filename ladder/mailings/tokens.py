@@ -20,7 +20,8 @@ from functools import cache
 from django.conf import settings
 
 PURPOSES = ("open", "click", "list", "attr", "bounce")
-_PAYLOAD = struct.Struct(">QH")
+# delivery id, link number, variant id (clicks carry their variant so a redirect needs no query)
+_PAYLOAD = struct.Struct(">QHI")
 _MAC_BYTES = 12
 
 
@@ -41,14 +42,15 @@ def _unb64(text: str) -> bytes:
 class Token:
     delivery_id: int
     link: int
+    variant: int = 0
 
 
 class BadToken(ValueError):
     """The token was altered, made up, or belongs to another purpose."""
 
 
-def make(purpose: str, delivery_id: int, link: int = 0) -> str:
-    payload = _PAYLOAD.pack(delivery_id, link)
+def make(purpose: str, delivery_id: int, link: int = 0, variant: int = 0) -> str:
+    payload = _PAYLOAD.pack(delivery_id, link, variant)
     mac = hmac.new(_key(purpose, settings.SECRET_KEY), payload, hashlib.sha256).digest()
     return _b64(payload) + "." + _b64(mac[:_MAC_BYTES])
 
@@ -64,5 +66,5 @@ def read(purpose: str, token: str) -> Token:
     expected = hmac.new(_key(purpose, settings.SECRET_KEY), payload, hashlib.sha256).digest()
     if not hmac.compare_digest(mac, expected[:_MAC_BYTES]):
         raise BadToken("bad signature")
-    delivery_id, link = _PAYLOAD.unpack(payload)
-    return Token(delivery_id, link)
+    delivery_id, link, variant = _PAYLOAD.unpack(payload)
+    return Token(delivery_id, link, variant)

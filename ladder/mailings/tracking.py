@@ -32,11 +32,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import (
-    DEFAULT_DB_ALIAS,
-    DatabaseError,
     close_old_connections,
-    connection,
-    connections,
 )
 
 from ladder.mailings import tokens
@@ -228,33 +224,9 @@ def _variant_links(variant_id: int) -> tuple[str, ...]:
     return tuple(str(u) for u in links or ())
 
 
-# Clicks look their delivery's variant up on a connection of their own, one per thread, kept
-# open: the request's connection is opened and closed per request on SQLite (CONN_MAX_AGE=0),
-# which would cost more than the whole rest of a click. Tests turn this off, so that lookups
-# see their uncommitted rows.
-OWN_CONNECTION = True
-_local = threading.local()
-
-
 def _variant_of(delivery_id: int) -> int | None:
-    if not OWN_CONNECTION:
-        return Delivery.objects.filter(pk=delivery_id).values_list("variant_id", flat=True).first()
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    for attempt in (1, 2):
-        own = getattr(_local, "connection", None)
-        if own is None:
-            own = _local.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        try:
-            with own.cursor() as cursor:
-                cursor.execute(f"SELECT variant_id FROM {table} WHERE id = %s", [delivery_id])
-                row = cursor.fetchone()
-            return None if row is None else int(row[0]) if row[0] is not None else None
-        except DatabaseError:
-            own.close()
-            _local.connection = None
-            if attempt == 2:
-                raise
-    return None
+    """Only for a click token without its variant (messages built before tokens carried it)."""
+    return Delivery.objects.filter(pk=delivery_id).values_list("variant_id", flat=True).first()
 
 
 def _public_host() -> str:
@@ -280,7 +252,7 @@ def click_record(token: str, *, user_agent: str, method: str) -> str:
         found = tokens.read("click", token)
     except tokens.BadToken:
         raise UnknownLink("bad token") from None
-    variant_id = _variant_of(found.delivery_id)
+    variant_id = found.variant or _variant_of(found.delivery_id)
     if variant_id is None:
         raise UnknownLink("no such delivery")
     links = _variant_links(variant_id)

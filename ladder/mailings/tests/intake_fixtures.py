@@ -60,9 +60,9 @@ def sent_delivery(
 @pytest.fixture
 def manual_buffer() -> Iterator[tracking.HitBuffer]:
     """The process's hit buffer, written only when a test flushes it (or it fills)."""
-    was, own = tracking.BUFFER.manual, tracking.OWN_CONNECTION
-    tracking.BUFFER.manual, tracking.OWN_CONNECTION = True, False
+    was = tracking.BUFFER.manual
+    tracking.BUFFER.manual = True
     tracking.BUFFER.flush()
     yield tracking.BUFFER
     tracking.BUFFER._hits.clear()
-    tracking.BUFFER.manual, tracking.OWN_CONNECTION = was, own
+    tracking.BUFFER.manual = was
