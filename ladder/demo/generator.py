@@ -33,6 +33,7 @@ from ladder.demo.history.money import donations
 from ladder.demo.history.touches import engagement, ensure_every_type, first_touches
 from ladder.demo.ladders import seed_ladders
 from ladder.demo.load import Loaded, Progress, load_activities, load_plan
+from ladder.demo.mailings import demo_mailings
 from ladder.demo.people import build_groups, build_organizers, build_people, build_recruiters
 from ladder.demo.plan import Plan, Story
 from ladder.demo.segments import demo_segments
@@ -139,6 +140,7 @@ def generate_demo(
     demo_segments()  # saved segments, counted against the loaded people and rollups
     demo_asks(now=plan.now, seed=seed)  # asks need the ladders' placements
     demo_actions(now=plan.now, seed=seed)  # public pages, acted on through their services
+    demo_mailings()  # the year's email as mailings with reports, and a draft to send
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,

@@ -460,3 +460,32 @@ def test_demo_serves_web_worker_and_mail_sink_and_ctrl_c_stops_them(tmp_path):
     for port in (web, smtp):  # nothing is left listening
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_demo_mail_history_is_in_the_ledger_with_a_finished_test_and_a_draft(demo):
+    from ladder.activity.catalogue import ActivityType
+    from ladder.activity.models import Activity
+    from ladder.core.models import Role
+    from ladder.core.testing import make_user
+    from ladder.demo.mailings import demo_mailings
+    from ladder.demo.segments import demo_segments
+    from ladder.mailings.models import Delivery, Mailing
+
+    # `ladder demo` creates its admin before loading; this fixture loads without one, so the
+    # mail history (which needs an author) is written now.
+    assert not Mailing.objects.exists()
+    make_user("admin", Role.ADMIN)
+    demo_segments()
+    assert demo_mailings() > 0
+    sent = Mailing.objects.filter(status=Mailing.Status.SENT)
+    assert sent.count() >= 20
+    sends = Activity.objects.filter(type=ActivityType.EMAIL_SENT, object_type="mailing").count()
+    assert Delivery.objects.count() == sends  # one ledger row per send in the timelines
+    tested = sent.exclude(winner=None).filter(variants__label="B").distinct().get()
+    assert tested.winner.label == "A" and tested.deliveries.filter(in_test=True).exists()
+    assert Delivery.objects.exclude(clicked_at=None).exists()
+    assert Delivery.objects.exclude(unsubscribed_at=None).exists()
+    assert Delivery.objects.exclude(bounced_at=None).exists()
+    draft = Mailing.objects.get(status=Mailing.Status.DRAFT)
+    assert len(draft.subjects) == 3 and draft.include_segments.exists()
+    assert draft.pk > sent.order_by("-pk")[0].pk  # new mailings number after the history's
