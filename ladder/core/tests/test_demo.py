@@ -482,7 +482,8 @@ def test_demo_mail_history_is_in_the_ledger_with_a_finished_test_and_a_draft(dem
     sends = Activity.objects.filter(type=ActivityType.EMAIL_SENT, object_type="mailing").count()
     assert Delivery.objects.count() == sends  # one ledger row per send in the timelines
     tested = sent.exclude(winner=None).filter(variants__label="B").distinct().get()
-    assert tested.winner.label == "A" and tested.deliveries.filter(in_test=True).exists()
+    assert tested.winner is not None and tested.winner.label == "A"
+    assert tested.deliveries.filter(in_test=True).exists()
     assert Delivery.objects.exclude(clicked_at=None).exists()
     assert Delivery.objects.exclude(unsubscribed_at=None).exists()
     assert Delivery.objects.exclude(bounced_at=None).exists()
