@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,9 +78,10 @@ def run_segments(people: int, sqlite_people: int, cases: str | None, databases: 
             pgcluster.stop(cache / "pg")
 
 
-def run_actions(databases: str) -> None:
-    """The public pages under load (bench/actions_bench.py), on SQLite and on a throwaway
-    PostgreSQL, each in its own process."""
+def _loopback(module: str, prefix: str, databases: str, port: int,
+              report: Callable[[str, dict], None]) -> None:  # fmt: skip
+    """A benchmark that serves Ladder on loopback (``bench.<module>``), on SQLite and on a
+    throwaway PostgreSQL (or LADDER_BENCH_PG_URL), each in its own process."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ladder-bench-") as tmp:
         work = Path(tmp)
@@ -91,29 +93,37 @@ def run_actions(databases: str) -> None:
         own = databases in ("both", "postgresql") and not os.environ.get("LADDER_BENCH_PG_URL")
         if databases in ("both", "postgresql"):
             url = os.environ.get("LADDER_BENCH_PG_URL") or subprocess.run(
-                [str(ROOT / "scripts" / "pg-throwaway"), "start", str(pg_dir), "55443"],
+                [str(ROOT / "scripts" / "pg-throwaway"), "start", str(pg_dir), str(port)],
                 check=True, capture_output=True, text=True,
             ).stdout.strip()  # fmt: skip
             targets.append(("postgresql", url))
         try:
             for label, url in targets:
-                out = RESULTS / f"actions-{label}.json"
-                command = [sys.executable, "-m", "bench.actions_bench", "--label", label,
+                out = RESULTS / f"{prefix}-{label}.json"
+                command = [sys.executable, "-m", f"bench.{module}", "--label", label,
                            "--out", str(out)]  # fmt: skip
                 if url:
                     command += ["--database-url", url]
                 subprocess.run(command, cwd=ROOT, check=True)
-                result = json.loads(out.read_text())
                 print(f"wrote bench/results/{out.name}")
-                for name, row in result["summary"].items():
-                    print(f"  {label:>12} {name:<14} {row['requests_per_second']} req/s at p95 "
-                          f"{row['p95_ms']} ms (floor {row['floor_requests_per_second']} req/s, "
-                          f"ratio {row['ratio_to_floor']})")  # fmt: skip
-                print(f"  {label:>12} signups accepted {result['signups_accepted']:,}, stored "
-                      f"{result['signups_in_database']:,}")  # fmt: skip
+                report(label, json.loads(out.read_text()))
         finally:
             if own:
                 subprocess.run([str(ROOT / "scripts" / "pg-throwaway"), "stop", str(pg_dir)])
+
+
+def run_actions(databases: str) -> None:
+    """The public pages under load (bench/actions_bench.py)."""
+
+    def report(label: str, result: dict) -> None:
+        for name, row in result["summary"].items():
+            print(f"  {label:>12} {name:<14} {row['requests_per_second']} req/s at p95 "
+                  f"{row['p95_ms']} ms (floor {row['floor_requests_per_second']} req/s, "
+                  f"ratio {row['ratio_to_floor']})")  # fmt: skip
+        print(f"  {label:>12} signups accepted {result['signups_accepted']:,}, stored "
+              f"{result['signups_in_database']:,}")  # fmt: skip
+
+    _loopback("actions_bench", "actions", databases, 55443, report)
 
 
 def run_mail(people: int) -> None:
@@ -121,7 +131,8 @@ def run_mail(people: int) -> None:
     mid-send), each in its own process on its own SQLite file."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"mail-sqlite-{people}.json"
-    command = [sys.executable, "-m", "bench.mail_bench", "--people", str(people), "--out", str(out)]
+    command = [sys.executable, "-m", "bench.mail_bench", "--people", str(people), "--senders", "2"]
+    command += ["--out", str(out)]
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     send = json.loads(out.read_text())
     print(f"wrote bench/results/{out.name}: {send['messages_per_second']} messages/s, floor "
@@ -137,43 +148,18 @@ def run_mail(people: int) -> None:
 
 
 def run_tracking(databases: str) -> None:
-    """Open and click tracking under load (bench/tracking_bench.py), on SQLite and on a
-    throwaway PostgreSQL, each in its own process."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="ladder-bench-") as tmp:
-        work = Path(tmp)
-        work.chmod(0o755)  # the cluster runs as the postgres user when we are root
-        targets = []
-        if databases in ("both", "sqlite"):
-            targets.append(("sqlite", ""))
-        pg_dir = work / "pg"
-        own = databases in ("both", "postgresql") and not os.environ.get("LADDER_BENCH_PG_URL")
-        if databases in ("both", "postgresql"):
-            url = os.environ.get("LADDER_BENCH_PG_URL") or subprocess.run(
-                [str(ROOT / "scripts" / "pg-throwaway"), "start", str(pg_dir), "55444"],
-                check=True, capture_output=True, text=True,
-            ).stdout.strip()  # fmt: skip
-            targets.append(("postgresql", url))
-        try:
-            for label, url in targets:
-                out = RESULTS / f"tracking-{label}.json"
-                command = [sys.executable, "-m", "bench.tracking_bench", "--label", label,
-                           "--out", str(out)]  # fmt: skip
-                if url:
-                    command += ["--database-url", url]
-                subprocess.run(command, cwd=ROOT, check=True)
-                result = json.loads(out.read_text())
-                print(f"wrote bench/results/{out.name}")
-                for name, row in result["summary"].items():
-                    print(f"  {label:>12} {name:<10} {row['hits_per_second']} hits/s at p99 "
-                          f"{row['p99_ms']} ms (floor {row['floor_requests_per_second']} req/s, "
-                          f"ratio {row['ratio_to_floor']})")  # fmt: skip
-                print(f"  {label:>12} hits accepted {result['opens_accepted']:,} opens + "
-                      f"{result['clicks_accepted']:,} clicks, all folded: "
-                      f"{result['all_hits_folded']}")  # fmt: skip
-        finally:
-            if own:
-                subprocess.run([str(ROOT / "scripts" / "pg-throwaway"), "stop", str(pg_dir)])
+    """Open and click tracking under load (bench/tracking_bench.py)."""
+
+    def report(label: str, result: dict) -> None:
+        for name, row in result["summary"].items():
+            print(f"  {label:>12} {name:<10} {row['hits_per_second']} hits/s at p99 "
+                  f"{row['p99_ms']} ms (floor {row['floor_requests_per_second']} req/s, "
+                  f"ratio {row['ratio_to_floor']})")  # fmt: skip
+        print(f"  {label:>12} hits accepted {result['opens_accepted']:,} opens + "
+              f"{result['clicks_accepted']:,} clicks, all folded: "
+              f"{result['all_hits_folded']}")  # fmt: skip
+
+    _loopback("tracking_bench", "tracking", databases, 55444, report)
 
 
 def print_segments_case(label: str, case: dict) -> None:

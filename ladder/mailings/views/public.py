@@ -21,7 +21,6 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from ladder.mailings import bounces as _bounces  # noqa: F401  (connects the anymail receiver)
 from ladder.mailings import tokens, tracking
 from ladder.mailings.models import Delivery, Topic
 from ladder.mailings.preferences import (
