@@ -267,3 +267,37 @@ def test_the_breaker_pauses_a_mailing_when_people_unsubscribe(staff_user):
     sending.mailings_tick()
     mailing.refresh_from_db()
     assert mailing.status == Mailing.Status.PAUSED and "2 of 10" in mailing.paused_reason
+
+
+def test_a_one_click_post_from_a_captured_message_stops_the_next_batch(
+    staff_user, tmp_path, client
+):
+    for i in range(3):
+        subscriber(i)
+    segment = everyone_segment(staff_user)
+    first = _launch(_mailing(staff_user, segment), staff_user)
+    second = _launch(_mailing(staff_user, segment, subjects=["Second"]), staff_user)
+    with sink_at(tmp_path):
+        sending.send_available("test", mailing_id=first.pk)
+    captured = captured_messages(10, directory=tmp_path)
+    assert len(captured) == 3
+    for item in captured:  # every bulk message carries both headers
+        headers = message_from_bytes(item.path.read_bytes(), policy=default_policy)
+        assert headers["List-Unsubscribe"] and headers["List-Unsubscribe-Post"]
+    rosa = next(m for m in captured if m.recipients == ["p0@example.org"])
+    headers = message_from_bytes(rosa.path.read_bytes(), policy=default_policy)
+    url = headers["List-Unsubscribe"].strip("<>")
+    response = client.post(
+        url.removeprefix("http://127.0.0.1:8000"),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert Suppression.objects.filter(address_hash=address_hash("email", "p0@example.org")).exists()
+    with sink_at(tmp_path):
+        tally = sending.send_available("test", mailing_id=second.pk)
+    assert tally.sent == 2 and tally.skipped == 1
+    got_second = [m.recipients[0] for m in captured_messages(10, directory=tmp_path)
+                  if m.subject == "Second"]  # fmt: skip
+    assert sorted(got_second) == ["p1@example.org", "p2@example.org"]
+    assert second.deliveries.get(email="p0@example.org").state == State.SKIPPED
