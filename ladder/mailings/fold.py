@@ -199,14 +199,20 @@ def attribution_fold(*, now: dt.datetime | None = None, chunk: int = CHUNK) -> i
             first=Min("id")
         )["first"]
         newest = Activity.objects.aggregate(top=Max("id"))["top"] or 0
-        high = min(newest, low + ID_WINDOW, (unsettled - 1) if unsettled else newest)
-        if high <= low:
+        limit = (unsettled - 1) if unsettled else newest
+        if limit <= low:
             return 0
-        acts = list(
-            Activity.objects.filter(id__gt=low, id__lte=high, type__in=ATTRIBUTED)
-            .order_by("id")
-            .values_list("id", "person_id", "type", "occurred_at", "amount")[:chunk]
-        )
+        # Window by window (most of the log is not actions) until one holds some, so that a
+        # stretch of other activities — or a gap in the ids — never stalls the fold.
+        high, acts = low, list[tuple[int, int, str, dt.datetime, Decimal | None]]()
+        while high < limit and not acts:
+            following = Activity.objects.filter(id__gt=high).aggregate(first=Min("id"))["first"]
+            low, high = high, min(limit, max(high, (following or limit) - 1) + ID_WINDOW)
+            acts = list(
+                Activity.objects.filter(id__gt=low, id__lte=high, type__in=ATTRIBUTED)
+                .order_by("id")
+                .values_list("id", "person_id", "type", "occurred_at", "amount")[:chunk]
+            )
         if len(acts) == chunk:
             high = acts[-1][0]
         if acts:

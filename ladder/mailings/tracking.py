@@ -31,9 +31,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import (
-    close_old_connections,
-)
+from django.db import connections
 
 from ladder.mailings import tokens
 from ladder.mailings.models import Delivery, TrackingHit, Variant
@@ -148,7 +146,9 @@ class HitBuffer:
                 except Exception:  # the database is away: keep the hits, try again
                     log.exception("tracking: could not write %s hits; will retry", size)
                 finally:
-                    close_old_connections()
+                    # This thread writes about once a second: a connection held open between
+                    # writes would only be one more for the database to keep (and to wait for).
+                    connections.close_all()
 
     def flush(self) -> int:
         """Write every buffered hit now; return how many. On failure the hits stay."""

@@ -353,3 +353,16 @@ def test_someone_who_never_clicked_credits_nobody(delivery, person_in_b):
     _act(person_in_b.pk, ActivityType.PETITION_SIGNATURE, timezone.now())
     assert fold.attribution_fold(now=settled()) == 1
     assert not Delivery.objects.filter(actions__gt=0).exists()
+
+
+def test_a_gap_in_activity_ids_does_not_stall_attribution(client, delivery):
+    """PostgreSQL sequences never give ids back: the log may start far above the watermark."""
+    from ladder.activity.models import Activity
+
+    clicked_at = _clicked(client, delivery)
+    signed = _act(delivery.person_id, ActivityType.PETITION_SIGNATURE,
+                  clicked_at + dt.timedelta(minutes=3))  # fmt: skip
+    Activity.objects.filter(pk=signed.pk).update(id=fold.ID_WINDOW * 30)
+    assert fold.attribution_fold(now=settled()) == 1
+    delivery.refresh_from_db()
+    assert delivery.actions == 1
