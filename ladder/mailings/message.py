@@ -49,6 +49,10 @@ class CompiledVariant:
     sender: SenderIdentity
     footer_html: str
     footer_text: str
+    # What every message of the variant shares, worked out once (headers, the site's base).
+    base_url: str = ""
+    domain: str = ""
+    sender_headers: str = ""
 
     @classmethod
     def of(cls, variant: Variant, footer: str = "") -> CompiledVariant:
@@ -65,6 +69,12 @@ class CompiledVariant:
                 '<a href="{unsubscribe}">Unsubscribe</a> · '
                 '<a href="{preferences}">Choose what you get</a></p>'
             ),
+            base_url=settings.LADDER_PUBLIC_URL.rstrip("/"),
+            domain=mail_domain(),
+            sender_headers=_header(
+                "From", _address(variant.sender.from_name, variant.sender.from_email)
+            )
+            + (_header("Reply-To", variant.sender.reply_to) if variant.sender.reply_to else ""),
             footer_text=(
                 f"\n\n--\nYou get this because you signed up with {name}.\n"
                 "Unsubscribe: {unsubscribe}\nChoose what you get: {preferences}\n"
@@ -100,10 +110,12 @@ def _qp(text: str) -> bytes:
     return binascii.b2a_qp(data, istext=False, header=False)
 
 
-def links_for(delivery_id: int, links: list[str], variant_id: int = 0) -> list[str]:
+def links_for(
+    delivery_id: int, links: list[str], variant_id: int = 0, base: str | None = None
+) -> list[str]:
+    base = settings.LADDER_PUBLIC_URL.rstrip("/") if base is None else base
     return [
-        public_url(f"/m/c/{tokens.make('click', delivery_id, i, variant_id)}")
-        for i in range(len(links))
+        f"{base}/m/c/{tokens.make('click', delivery_id, i, variant_id)}" for i in range(len(links))
     ]
 
 
@@ -112,15 +124,16 @@ def build(variant: CompiledVariant, delivery_id: int, to: str, who: Recipient) -
     delivery failed and goes on."""
     if "\r" in to or "\n" in to:
         raise ValueError("the address has a line break in it")
-    tracked = links_for(delivery_id, variant.body.links, variant.id)
+    base = variant.base_url
+    tracked = links_for(delivery_id, variant.body.links, variant.id, base)
 
     def link(index: int) -> str:
         return tracked[index]
 
     list_token = tokens.make("list", delivery_id)
-    unsubscribe = public_url(f"/m/u/{list_token}")
-    preferences = public_url(f"/m/p/{list_token}")
-    pixel = public_url(f"/m/o/{tokens.make('open', delivery_id)}")
+    unsubscribe = f"{base}/m/u/{list_token}"
+    preferences = f"{base}/m/p/{list_token}"
+    pixel = f"{base}/m/o/{tokens.make('open', delivery_id)}"
     html = (
         '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">'
         + variant.body.html.render(who, link)
@@ -133,12 +146,12 @@ def build(variant: CompiledVariant, delivery_id: int, to: str, who: Recipient) -
         "{unsubscribe}", unsubscribe
     ).replace("{preferences}", preferences)
     subject = variant.subject.render(who)
-    domain = mail_domain()
+    domain = variant.domain
     message_id = message_id_for(variant.mailing_id, delivery_id, domain)
     boundary = f"=_ladder_{delivery_id:x}_{variant.id:x}"
     sender = variant.sender
     head = [
-        _header("From", _address(sender.from_name, sender.from_email)),
+        variant.sender_headers,
         _header("To", to),
         _header("Subject", subject),
         f"Date: {formatdate(time.time(), localtime=False)}\r\n",
@@ -149,8 +162,6 @@ def build(variant: CompiledVariant, delivery_id: int, to: str, who: Recipient) -
         "Precedence: bulk\r\n",
         f"Feedback-ID: m{variant.mailing_id}:v{variant.id}:ladder\r\n",
     ]
-    if sender.reply_to:
-        head.append(_header("Reply-To", sender.reply_to))
     head += [
         "MIME-Version: 1.0\r\n",
         f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n',

@@ -98,8 +98,12 @@ class SmtpTransport:
     def send(self, message: Built) -> None:
         smtp = self._connect()
         try:
-            self._step(*smtp.mail(message.envelope_from), "MAIL FROM")
-            self._step(*smtp.rcpt(message.recipient), "RCPT TO")
+            # Straight to the wire: smtplib's mail() and rcpt() re-parse each address with
+            # the email package, a tenth of a message's whole cost. Ours are normalised.
+            smtp.putcmd("mail", f"FROM:<{message.envelope_from}>")
+            self._step(*smtp.getreply(), "MAIL FROM")
+            smtp.putcmd("rcpt", f"TO:<{message.recipient}>")
+            self._step(*smtp.getreply(), "RCPT TO")
             smtp.putcmd("data")
             self._step(*smtp.getreply(), "DATA")
         except (OSError, smtplib.SMTPServerDisconnected) as error:
