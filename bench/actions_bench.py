@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,27 +28,12 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.loopback import bench_env, cores, log, served
+
 P95_TARGET = 0.250
 LEVELS = (1, 2, 4, 8, 16, 32)
 SECRET = "bench-actions-secret-key-not-for-production-0123456789"
 PORT = 8731
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _env(data_dir: Path, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "LADDER_DATA_DIR": str(data_dir),
-        "LADDER_SECRET_KEY": SECRET,
-        "LADDER_PUBLIC_POSTS_PER_MINUTE": "0",
-        "LADDER_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "ladder.settings",
-    }
 
 
 def prepare(env: dict[str, str], tokens: int) -> tuple[str, int, list[str]]:
@@ -145,34 +129,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    cpus = sorted(os.sched_getaffinity(0))
-    server_cpu, client_cpu = (cpus[-1], cpus[0]) if len(cpus) > 1 else (cpus[0], cpus[0])
+    server_cpu, client_cpu = cores()
 
     with tempfile.TemporaryDirectory(prefix="ladder-actions-bench-") as tmp:
         data = Path(tmp)
         database_url = args.database_url or f"sqlite:///{data / 'bench.sqlite3'}"
-        env = _env(data, database_url)
+        env = bench_env(data, database_url, SECRET, LADDER_PUBLIC_POSTS_PER_MINUTE="0")
         slug, page_id, tokens = prepare(env, 60_000)
         log(f"prepared: petition /act/{slug}/ and {len(tokens):,} form tokens")
-        server = subprocess.Popen(
-            ["taskset", "-c", str(server_cpu), sys.executable, "-m", "granian", "--interface",
-             "wsgi", "--host", "127.0.0.1", "--port", str(PORT), "--workers", "1",
-             "--blocking-threads", "4", "--log-level", "warning", "ladder.wsgi:application"],
-            env=env, cwd=ROOT,
-        )  # fmt: skip
-        try:
-            os.sched_setaffinity(0, {client_cpu})
+        with served(env, PORT):
             runner = Runner("127.0.0.1", PORT)
-            for _ in range(100):  # wait for the server
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise SystemExit("the server did not start")
             # One GET for the CSRF cookie and the form's CSRF token; every POST reuses them.
             first = http.client.HTTPConnection("127.0.0.1", PORT)
             first.request("GET", f"/act/{slug}/")
@@ -211,9 +177,6 @@ def main() -> None:
                         f"p95 {result['p95_ms']} ms, errors {result['errors']}")  # fmt: skip
                     if result["p95_ms"] > 4 * P95_TARGET * 1000:
                         break  # past saturation: more clients only queue
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         os.environ.update(env)
         from ladder.actions.models import Submission
 

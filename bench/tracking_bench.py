@@ -20,7 +20,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.loopback import bench_env, cores, log, served
+
 P99_TARGET = 0.050
 LEVELS = (4, 16, 32, 64)
 SECRET = "bench-tracking-secret-key-not-for-production-0123456789"
@@ -37,22 +37,6 @@ AGENT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
 )
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _env(data_dir: Path, database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "LADDER_DATA_DIR": str(data_dir),
-        "LADDER_SECRET_KEY": SECRET,
-        "LADDER_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LADDER_PUBLIC_URL": f"http://127.0.0.1:{PORT}",
-        "DJANGO_SETTINGS_MODULE": "ladder.settings",
-    }
 
 
 def prepare(env: dict[str, str], people: int) -> tuple[list[int], int]:
@@ -182,13 +166,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    cpus = sorted(os.sched_getaffinity(0))
-    server_cpu, client_cpu = (cpus[-1], cpus[0]) if len(cpus) > 1 else (cpus[0], cpus[0])
+    server_cpu, client_cpu = cores()
 
     with tempfile.TemporaryDirectory(prefix="ladder-tracking-bench-") as tmp:
         data = Path(tmp)
         database_url = args.database_url or f"sqlite:///{data / 'bench.sqlite3'}"
-        env = _env(data, database_url)
+        env = bench_env(data, database_url, SECRET, LADDER_PUBLIC_URL=f"http://127.0.0.1:{PORT}")
         deliveries, variant = prepare(env, args.people)
         log(f"prepared: {len(deliveries):,} deliveries")
         from ladder.mailings import tokens
@@ -197,27 +180,8 @@ def main() -> None:
         clicks = [
             f"/m/c/{tokens.make('click', d, n % 2, variant)}" for n, d in enumerate(deliveries)
         ]
-        server = subprocess.Popen(
-            ["taskset", "-c", str(server_cpu), sys.executable, "-m", "granian", "--interface",
-             "wsgi", "--host", "127.0.0.1", "--port", str(PORT), "--workers", "1",
-             "--blocking-threads", "4", "--log-level", "warning", "ladder.wsgi:application"],
-            env=env, cwd=ROOT,
-        )  # fmt: skip
         cases: dict[str, list[dict[str, Any]]] = {}
-        try:
-            os.sched_setaffinity(0, {client_cpu})
-            import http.client
-
-            for _ in range(100):  # wait for the server
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                raise SystemExit("the server did not start")
+        with served(env, PORT):
             pick = random.Random(5)
             for name, paths, ok in (
                 ("floor_healthz_get", lambda: "/healthz", 200),
@@ -232,9 +196,6 @@ def main() -> None:
                         f"{result['p50_ms']} ms, p99 {result['p99_ms']} ms, errors "
                         f"{result['errors']}")  # fmt: skip
             time.sleep(2.5)  # the server's buffer is written within about a second
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         from django.db.models import Sum
 
         from ladder.mailings.fold import tracking_fold

@@ -27,10 +27,6 @@ from ladder.mailings.models import SenderIdentity, Variant
 UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"
 
 
-def public_url(path: str) -> str:
-    return settings.LADDER_PUBLIC_URL.rstrip("/") + path
-
-
 def mail_domain() -> str:
     configured: str = getattr(settings, "LADDER_MAIL_DOMAIN", "")
     if configured:

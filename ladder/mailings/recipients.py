@@ -7,7 +7,6 @@ always; tags, rungs, groups and addresses only when it uses them), never one per
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 from ladder.ladders.models import RungPlacement
 from ladder.mailings.merge import Needs, Recipient
@@ -77,7 +76,3 @@ def recipient_for(person: Person | None, *, email: str = "") -> Recipient:
         return Recipient(email=email)
     address = email or next(iter(person.emails.values_list("address", flat=True)), "")
     return recipients_load({person.pk: address})[person.pk]
-
-
-def _first(items: Iterable[str]) -> str:
-    return next(iter(items), "")
