@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ladder.core.models import User
 from ladder.mailings import audience
-from ladder.mailings.merge import MergeError, check
+from ladder.mailings.merge import MergeError, check, compile_body, compile_subject
 from ladder.mailings.message import CompiledVariant, build
 from ladder.mailings.models import Delivery, Mailing, SenderIdentity, Variant
 from ladder.mailings.recipients import recipient_for
@@ -58,12 +58,16 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         if len(items) > MAX_EACH:
             errors.setdefault(key, []).append(f"At most {MAX_EACH}.")
     for subject in subjects:
-        for problem in check(subject, "x"):
-            errors.setdefault("subjects", []).append(problem.removeprefix("Subject: "))
+        try:
+            compile_subject(subject)
+        except MergeError as error:
+            errors.setdefault("subjects", []).append(str(error))
     for number, body in enumerate(bodies, 1):
-        for problem in check("x", body):
+        try:
+            compile_body(body)
+        except MergeError as error:
             label = f"Body {number}: " if len(bodies) > 1 else ""
-            errors.setdefault("bodies", []).append(label + problem.removeprefix("Body: "))
+            errors.setdefault("bodies", []).append(f"{label}{error}")
     senders = list(values.get("senders", []))
     if len(senders) > MAX_EACH:
         errors.setdefault("senders", []).append(f"At most {MAX_EACH} senders.")
@@ -92,25 +96,9 @@ def _check_scope(actor: User, values: dict[str, Any]) -> None:
             raise PermissionDenied("A list that is not yours.")
 
 
-@transaction.atomic
-def mailing_create(*, actor: User, name: str, **values: Any) -> Mailing:
-    values = _clean({"name": name, **values})
-    _check_scope(actor, values)
-    mailing = Mailing(created_by=actor, **{k: values[k] for k in _FIELDS if k in values})
-    mailing.full_clean(exclude=["created_by", "winner"])
-    mailing.save()
-    for key in _M2M:
-        if key in values:
-            getattr(mailing, key).set(values[key])
-    return mailing
-
-
-@transaction.atomic
-def mailing_update(*, actor: User, mailing: Mailing, **values: Any) -> Mailing:
-    if not mailing.is_editable:
-        raise ValidationError("This mailing has started; it can no longer be changed.")
-    current = {k: getattr(mailing, k) for k in ("subjects", "bodies")}
-    values = _clean({**current, **values})
+def _save(actor: User, mailing: Mailing, values: dict[str, Any]) -> Mailing:
+    """Check, then write the fields and the audience and sender choices of a draft."""
+    values = _clean(values)
     _check_scope(actor, values)
     for key in _FIELDS:
         if key in values:
@@ -121,6 +109,19 @@ def mailing_update(*, actor: User, mailing: Mailing, **values: Any) -> Mailing:
         if key in values:
             getattr(mailing, key).set(values[key])
     return mailing
+
+
+@transaction.atomic
+def mailing_create(*, actor: User, name: str, **values: Any) -> Mailing:
+    return _save(actor, Mailing(created_by=actor), {"name": name, **values})
+
+
+@transaction.atomic
+def mailing_update(*, actor: User, mailing: Mailing, **values: Any) -> Mailing:
+    if not mailing.is_editable:
+        raise ValidationError("This mailing has started; it can no longer be changed.")
+    current = {k: getattr(mailing, k) for k in ("subjects", "bodies")}
+    return _save(actor, mailing, {**current, **values})
 
 
 def default_sender(group_id: int | None = None) -> SenderIdentity:
