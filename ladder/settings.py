@@ -58,11 +58,15 @@ INSTALLED_APPS = [
     "ladder.ladders",
     "ladder.actions",
     "ladder.mailings",
+    "ladder.api",
+    "ninja",
     "anymail",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before CommonMiddleware, so an API path with a trailing slash is never redirected.
+    "ladder.api.middleware.ApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,3 +239,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LADDER_LOG_LEVEL", "WARNING")},
 }
+
+# The API (ladder.api): the prefix of every resource id (12 hex digits, fixed per installation,
+# so that ids from another installation are never found here), the default rate limit per
+# token, and how long a webhook receiver gets to answer.
+LADDER_API_ID_PREFIX = env("LADDER_API_ID_PREFIX", "1add3e000000")
+LADDER_API_RATE_PER_MINUTE = int(env("LADDER_API_RATE_PER_MINUTE", "1200"))
+LADDER_WEBHOOK_TIMEOUT = float(env("LADDER_WEBHOOK_TIMEOUT", "10"))

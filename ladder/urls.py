@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ladder.api.main import api
+
 urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v2/", api.urls),
     path("imports/", include("ladder.imports.urls")),
     path("export/", include("ladder.people.urls")),
     path("", include("ladder.segments.urls")),

@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the events resources work."""
+
+from ninja import Router
+
+router = Router(tags=["events"])

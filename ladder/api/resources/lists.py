@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the lists resources work."""
+
+from ninja import Router
+
+router = Router(tags=["lists"])

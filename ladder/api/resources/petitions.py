@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the petitions resources work."""
+
+from ninja import Router
+
+router = Router(tags=["petitions"])
