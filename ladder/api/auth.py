@@ -18,7 +18,7 @@ class OsdiToken(APIKeyHeader):
         token = token_authenticate(key or "")
         if token is None:
             return None
-        wait = over_limit(token.pk, token.rate_per_minute)
+        wait = over_limit(token.digest[:24], token.rate_per_minute)
         if wait:
             raise ApiError(
                 429,

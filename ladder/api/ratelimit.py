@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def over_limit(token_id: int, limit: int | None = None) -> int:
+def over_limit(token_key: str, limit: int | None = None) -> int:
     """0 when this request is allowed, else the seconds until the next window opens."""
     per_minute = limit or settings.LADDER_API_RATE_PER_MINUTE
     now = time.time()
     window = int(now // 60)
-    key = f"api-rate:{token_id}:{window}"
+    key = f"api-rate:{token_key}:{window}"
     cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)

@@ -23,7 +23,7 @@ def people_of(request: HttpRequest) -> QuerySet[Person]:
 
 
 def scope_key(request: HttpRequest) -> str:
-    return f"token:{token_of(request).pk}"
+    return f"token:{token_of(request).digest[:24]}"
 
 
 def pk_from(kind: str | tuple[str, ...], text: str, what: str) -> int:
