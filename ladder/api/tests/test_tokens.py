@@ -157,3 +157,13 @@ def test_a_volunteer_token_reads_but_never_writes(db):
     assert api.get("people").status_code == 200
     signup = {"person": {"email_addresses": [{"address": "v@example.org"}]}}
     assert api.post("people", signup).status_code == 403
+
+
+def test_the_demo_prints_a_fresh_admin_token_and_revokes_the_last(db):
+    from ladder.core.management.commands.demo import ADMIN, Command
+
+    admin = make_user(ADMIN, Role.ADMIN)
+    first = Command()._api_token()
+    second = Command()._api_token()
+    assert ApiClient(admin, raw=second).get("people").status_code == 200
+    assert ApiClient(admin, raw=first).get("people").status_code == 401

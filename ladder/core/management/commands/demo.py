@@ -187,11 +187,31 @@ class Command(BaseCommand):
         ]
         if leaders:
             lines.append(f"  Chapter leaders, same password: {', '.join(leaders)}")
+        token = self._api_token()
+        if token:
+            lines.append(f"  API        http://{options['host']}:{options['port']}/api/v2/docs")
+            lines.append(f"  API token  {token}  (header OSDI-API-Token)")
         if not options["no_serve"]:
             lines.append(f"  Mail sink  smtp://127.0.0.1:{options['smtp_port']} → {mail_dir()}")
         lines.append(f"  (login kept in {login_file()})")
         lines.append(rule)
         self.stdout.write("\n".join(lines))
+
+    def _api_token(self) -> str:
+        """A fresh API token for the admin at every start (the last one is revoked): only a
+        digest is kept, so the one printed before cannot be printed again."""
+        from django.utils import timezone
+
+        from ladder.api.models import ApiToken
+        from ladder.api.tokens import token_create
+
+        admin = User.objects.filter(username=ADMIN).first()
+        if admin is None:
+            return ""
+        ApiToken.objects.filter(user=admin, name="demo", revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        return token_create(actor=admin, user=admin, name="demo")[1]
 
     def _serve(self, options: dict[str, Any]) -> None:
         sink: MailSink | None
