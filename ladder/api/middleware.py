@@ -2,6 +2,8 @@
 
 * a path with or without a trailing slash reaches the same operation, with no redirect (a
   redirect would turn a client's POST or PUT into a GET);
+* a path no operation serves, or a method an operation does not take, answers
+  ``{"error": …}`` like every other API error rather than Django's HTML page;
 * each request made with a partner token is logged with the people it was shown.
 """
 
@@ -28,6 +30,8 @@ class ApiMiddleware:
             request.path_info = path.rstrip("/")
             request.path = request.path.rstrip("/")
         response = self.get_response(request)
+        if response.status_code in (404, 405) and "json" not in response.get("Content-Type", ""):
+            response = _as_json(response)
         token = getattr(request, "api_token", None)
         if token is not None and token.is_partner:
             from ladder.api.models import ApiRead
@@ -40,3 +44,15 @@ class ApiMiddleware:
                 person_ids=getattr(request, "api_people", []),
             )
         return response
+
+
+def _as_json(response: HttpResponse) -> HttpResponse:
+    from ladder.api.hal import Hal
+
+    if response.status_code == 405:
+        allowed = response.get("Allow", "")
+        answer = Hal({"error": f"This path takes {allowed or 'other methods'}."}, status=405)
+        if allowed:
+            answer["Allow"] = allowed
+        return answer
+    return Hal({"error": "There is no such path in the API."}, status=404)
