@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ladder.api import ids
 from ladder.api.tests.testing import ApiClient
 from ladder.core.models import User
 from ladder.segments.models import StaticList
@@ -35,3 +36,10 @@ def person_href(person_uuid: str) -> dict[str, Any]:
             "osdi:person": {"href": f"https://actionnetwork.org/api/v2/people/{person_uuid}"}
         }
     }
+
+
+def pk_of(kind: str, resource: dict[str, Any]) -> int:
+    """The primary key behind a resource's id (which must be of ``kind``)."""
+    pk = ids.decode(kind, resource["identifiers"][0].split(":", 1)[1])
+    assert pk is not None
+    return pk

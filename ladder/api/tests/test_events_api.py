@@ -14,7 +14,7 @@ from ladder.actions.models import ActionPage, Event, Rsvp
 from ladder.actions.tests.testing import make_event, make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href
+from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 from ladder.core.models import Role
 from ladder.core.testing import make_user
@@ -44,7 +44,7 @@ def test_create_event_as_parsons_sends_it(admin_user):
     api = ApiClient(admin_user)
     body = _event(api, location=LOCATION, description="<p>Come <b>talk</b></p>")
     link = assert_resource(body, "events")
-    page = ActionPage.objects.get(pk=ids.decode("event", uuid_of(body)))
+    page = ActionPage.objects.get(pk=pk_of("event", body))
     event = Event.objects.get(page=page)
     local = timezone.localtime(event.starts_at)
     assert (local.year, local.month, local.day, local.hour) == (2031, 5, 1, 18)
@@ -69,7 +69,7 @@ def test_iso_dates_end_date_capacity_and_draft(admin_user):
     assert body["start_date"] == "2031-06-01T17:00:00Z"
     assert body["end_date"] == "2031-06-01T20:30:00Z"
     assert body["status"] == "tentative" and body["capacity"] == 12
-    page = ActionPage.objects.get(pk=ids.decode("event", uuid_of(body)))
+    page = ActionPage.objects.get(pk=pk_of("event", body))
     assert page.status == "draft" and page.event.shifts.get().capacity == 12
 
 
@@ -235,7 +235,7 @@ def test_leader_pages_get_their_group_and_leader_b_sees_nothing_of_a(
 ):
     api_a, api_b = ApiClient(leader_a), ApiClient(leader_b)
     event_a = _event(api_a, title="A's event")
-    page_a = ActionPage.objects.get(pk=ids.decode("event", uuid_of(event_a)))
+    page_a = ActionPage.objects.get(pk=pk_of("event", event_a))
     assert page_a.group == two_groups[0]
     attendance_a = api_a.post(
         f"events/{uuid_of(event_a)}/attendances", person_href(ids.encode("person", person_in_a.pk))
@@ -265,7 +265,7 @@ def test_leader_pages_get_their_group_and_leader_b_sees_nothing_of_a(
         path_b, {"person": {"email_addresses": [{"address": "alma@example.org"}]}}
     )
     assert outsider.status_code == 403
-    page_b = ActionPage.objects.get(pk=ids.decode("event", uuid_of(event_b)))
+    page_b = ActionPage.objects.get(pk=pk_of("event", event_b))
     from ladder.actions.events import rsvp_take
 
     rsvp_take(shift=page_b.event.shifts.get(), email="alma@example.org")  # A's person, publicly

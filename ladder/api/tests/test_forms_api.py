@@ -13,7 +13,7 @@ from ladder.actions.services import action_take
 from ladder.actions.tests.testing import make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href
+from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_create_get_put_form(admin_user):
     api = ApiClient(admin_user)
     body = _form(api, description="<p>Join <script>x()</script>us</p>")
     link = assert_resource(body, "forms")
-    page = ActionPage.objects.get(pk=ids.decode("form", uuid_of(body)))
+    page = ActionPage.objects.get(pk=pk_of("form", body))
     assert page.kind == "form" and page.status == "published"
     assert "<script>" not in body["description"] and "Join" in body["description"]
     assert body["total_submissions"] == 0
@@ -139,7 +139,7 @@ def test_submission_filters_and_wrong_ids(admin_user, person_in_a, person_in_b):
     assert embedded(api.get(path, filter="modified_date lt '2000-01-01'")) == []
     assert api.get(path, filter="given_name eq 'Alma'").status_code == 400
     assert api.get(f"{path}/{uuid.uuid4()}").status_code == 404
-    signature_kind = ids.encode("signature", Submission.objects.first().pk)
+    signature_kind = ids.encode("signature", Submission.objects.earliest("pk").pk)
     assert api.get(f"{path}/{signature_kind}").status_code == 404
     assert api.post(f"forms/{uuid.uuid4()}/submissions", {}).status_code == 404
 
@@ -159,7 +159,7 @@ def test_leader_b_sees_nothing_of_group_a(leader_a, leader_b, two_groups, person
     assert api_b.get(f"people/{person_a}/submissions").status_code == 404
     assert api_b.get(f"people/{person_a}/submissions/{uuid_of(sub_a)}").status_code == 404
     form_b = _form(api_b, title="B's form")
-    page_b = ActionPage.objects.get(pk=ids.decode("form", uuid_of(form_b)))
+    page_b = ActionPage.objects.get(pk=pk_of("form", form_b))
     taken = action_take(page=page_b, token="t-a", email="alma@example.org")
     path_b = f"forms/{uuid_of(form_b)}/submissions"
     assert embedded(api_b.get(path_b)) == [] and api_b.get(path_b).json()["total_records"] == 0

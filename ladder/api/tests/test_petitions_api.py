@@ -13,7 +13,7 @@ from ladder.actions.services import action_take
 from ladder.actions.tests.testing import make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href
+from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 from ladder.people.models import Person
 
@@ -37,7 +37,7 @@ def test_create_petition_as_parsons_sends_it(admin_user):
     api = ApiClient(admin_user)
     body = _petition(api)
     link = assert_resource(body, "petitions")
-    page = ActionPage.objects.get(pk=ids.decode("petition", uuid_of(body)))
+    page = ActionPage.objects.get(pk=pk_of("petition", body))
     assert page.kind == "petition" and page.status == "published"
     assert page.target == "Mayor Lee; City Council"
     assert "We, the undersigned" in page.body and "Buses" in page.body
@@ -182,7 +182,7 @@ def test_bad_signatures_and_wrong_ids(admin_user, person_in_a):
 def test_leader_b_sees_nothing_of_group_a(leader_a, leader_b, two_groups, person_in_a):
     api_a, api_b = ApiClient(leader_a), ApiClient(leader_b)
     petition_a = _petition(api_a, title="A's petition")
-    page_a = ActionPage.objects.get(pk=ids.decode("petition", uuid_of(petition_a)))
+    page_a = ActionPage.objects.get(pk=pk_of("petition", petition_a))
     assert page_a.group == two_groups[0] and page_a.created_by == leader_a
     person_a = ids.encode("person", person_in_a.pk)
     signature_a = api_a.post(
@@ -199,7 +199,7 @@ def test_leader_b_sees_nothing_of_group_a(leader_a, leader_b, two_groups, person
     assert api_b.get(f"people/{person_a}/signatures/{uuid_of(signature_a)}").status_code == 404
     # B's own petition, signed publicly by A's person: B sees the petition, not her signature.
     petition_b = _petition(api_b, title="B's petition")
-    page_b = ActionPage.objects.get(pk=ids.decode("petition", uuid_of(petition_b)))
+    page_b = ActionPage.objects.get(pk=pk_of("petition", petition_b))
     taken = action_take(page=page_b, token="t-a", email="alma@example.org")
     path_b = f"petitions/{uuid_of(petition_b)}/signatures"
     listed = api_b.get(path_b)
