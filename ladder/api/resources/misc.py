@@ -15,6 +15,11 @@ an error on anything that is not a collection. So each answers a valid, empty co
 * ``surveys`` — Ladder has no survey resource on its action pages.
 * ``unique_id_lists`` — lists of external ids are Ladder's uploaded static lists (``/lists``).
 
+``/{petitions|events|forms|fundraising_pages}/{id}/embed`` answers Action Network's embed codes
+for a page the token may see. Ladder embeds a page as an iframe of its public page (which
+carries its own styles), so every style variant is that one iframe; the page frames itself only
+on the sites its "may be embedded on" setting lists.
+
 A sub-collection of a campaign answers empty for any id, so that listing "the events of every
 event campaign" never fails half way; ``/people/{id}/outreaches`` is 404 for a person the token
 cannot reach, like every other person sub-collection.
@@ -22,13 +27,16 @@ cannot reach, like every other person sub-collection.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from ninja import Router
 
 from ladder.api import hal, odata
+from ladder.api.resources.action_pages import PLURALS, page_of, page_path
 from ladder.api.resources.common import dated, not_partner, people_of, pk_from
 from ladder.api.resources.people import person_path
 from ladder.api.schemas import READ_ERRORS, Collection, Resource
@@ -268,3 +276,69 @@ def survey_get(request: HttpRequest, survey_id: str) -> HttpResponse:
 def unique_id_list_get(request: HttpRequest, unique_id_list_id: str) -> HttpResponse:
     not_partner(request)
     raise _none("unique id list", unique_id_list_id)
+
+
+EMBED_KEYS = (
+    "embed_standard_default_styles",
+    "embed_standard_layout_only_styles",
+    "embed_standard_no_styles",
+    "embed_full_default_styles",
+    "embed_full_layout_only_styles",
+    "embed_full_no_styles",
+)
+
+
+def _embed(kind: str) -> None:
+    plural = PLURALS[kind]
+
+    def handler(request: HttpRequest, action_id: str) -> HttpResponse:
+        not_partner(request)
+        page = page_of(request, kind, action_id)
+        url = request.build_absolute_uri(reverse("actions:page", args=[page.slug]))
+        frame = (
+            f'<iframe src="{html.escape(url)}" title="{html.escape(page.title)}" width="100%" '
+            'height="900" style="border:0" loading="lazy"></iframe>'
+        )
+        path = page_path(kind, page.pk)
+        return hal.resource(
+            {
+                **dict.fromkeys(EMBED_KEYS, frame),
+                "ladder:allowed_origins": list(page.origins),
+                "_links": {
+                    "self": hal.href(request, f"{path}/embed"),
+                    f"osdi:{kind}": hal.href(request, path),
+                },
+            }
+        )
+
+    handler.__name__ = f"{kind}_embed"
+    router.get(
+        f"/{plural}/{{action_id}}/embed",
+        response={200: dict[str, Any], **READ_ERRORS},
+        summary=f"Embed codes of a {kind.replace('_', ' ')}",
+        operation_id=f"{kind}_embed",
+    )(handler)
+
+
+for _kind in PLURALS:
+    _embed(_kind)
+
+
+@router.get(
+    "/event_campaigns/{event_campaign_id}/embed",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Embed codes of an event campaign",
+)
+def event_campaign_embed(request: HttpRequest, event_campaign_id: str) -> HttpResponse:
+    not_partner(request)
+    raise _none("event campaign", event_campaign_id)
+
+
+@router.get(
+    "/advocacy_campaigns/{advocacy_campaign_id}/embed",
+    response={200: dict[str, Any], **READ_ERRORS},
+    summary="Embed codes of an advocacy campaign",
+)
+def advocacy_campaign_embed(request: HttpRequest, advocacy_campaign_id: str) -> HttpResponse:
+    not_partner(request)
+    raise _none("advocacy campaign", advocacy_campaign_id)

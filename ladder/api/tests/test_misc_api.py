@@ -9,11 +9,14 @@ import uuid
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from parsons import Table
 from parsons.action_network import action_network as action_network_module
 from parsons.action_network.action_network import ActionNetwork
 
+from ladder.actions.models import ActionPage
 from ladder.api import ids
+from ladder.api.resources.misc import EMBED_KEYS
 from ladder.api.tests.testing import ApiClient, embedded
 from ladder.api.tokens import token_create
 from ladder.core.models import User
@@ -127,6 +130,33 @@ def test_a_partner_token_reads_none_of_these(admin_user, person_in_a):
         _is_error(partner.get(path), 403)
 
 
+@pytest.mark.django_db
+def test_embed_codes_of_a_page_the_token_sees(staff_user, leader_a, leader_b):
+    made = ApiClient(leader_a).post("petitions", {"title": "Fund <our> schools"})
+    assert made.status_code == 201, made.content
+    petition_id = made.json()["identifiers"][0].split(":", 1)[1]
+    ActionPage.objects.filter(pk=ids.decode("petition", petition_id) or 0).update(
+        allowed_origins="https://friends.example"
+    )
+    response = ApiClient(staff_user).get(f"petitions/{petition_id}/embed")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    page = ActionPage.objects.get(pk=ids.decode("petition", petition_id) or 0)
+    frame = body["embed_standard_default_styles"]
+    public = reverse("actions:page", args=[page.slug])
+    assert frame.startswith(f'<iframe src="http://testserver{public}"')
+    assert 'title="Fund &lt;our&gt; schools"' in frame
+    assert all(body[key] == frame for key in EMBED_KEYS)
+    assert body["ladder:allowed_origins"] == ["https://friends.example"]
+    assert body["_links"]["osdi:petition"]["href"].endswith(f"/petitions/{petition_id}")
+    # Another group's leader, a form's path, or a made-up id: not found.
+    _is_error(ApiClient(leader_b).get(f"petitions/{petition_id}/embed"), 404)
+    _is_error(ApiClient(staff_user).get(f"forms/{petition_id}/embed"), 404)
+    _is_error(ApiClient(staff_user).get(f"events/{uuid.uuid4()}/embed"), 404)
+    _is_error(ApiClient(staff_user).get(f"event_campaigns/{uuid.uuid4()}/embed"), 404)
+    _is_error(ApiClient(staff_user).get(f"advocacy_campaigns/{uuid.uuid4()}/embed"), 404)
+
+
 # -- through Parsons -------------------------------------------------------------------------
 
 
@@ -202,6 +232,9 @@ def test_parsons_reads_and_writes_this_area(connect, staff_user, two_groups, per
     assert an.get_wrapper(ids.encode("wrapper", template.pk))["name"] == "Monthly"
     assert "self" in an.get_metadata()["_links"]
     assert [f["name"] for f in an.get_custom_fields()["action_network:custom_fields"]] == ["shirt"]
+    petition = ApiClient(staff_user).post("petitions", {"title": "Fund schools"}).json()
+    embeds = an.get_embeds("petitions", _an_id(petition))
+    assert embeds["embed_full_default_styles"].startswith("<iframe src=")
     person_id = ids.encode("person", person_in_a.pk)
     some_id = str(uuid.uuid4())
     for table in (
