@@ -18,6 +18,7 @@ from ninja.renderers import JSONRenderer
 
 from ladder.api import hal
 from ladder.api.auth import OsdiToken
+from ladder.api.parser import OsdiParser
 from ladder.api.schemas import READ_ERRORS
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ api = NinjaAPI(
     ),
     auth=OsdiToken(),
     renderer=HalRenderer(),
+    parser=OsdiParser(),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from ninja import Schema
+from pydantic import ValidationError as PydanticError
 
 from ladder.actions.models import ActionPage
 from ladder.actions.selectors import pages_visible
@@ -243,3 +245,30 @@ def one_record[M: models.Model](
     if row is None:
         raise hal.not_found(f"{kind} with id = {text[:80]}")
     return hal.resource(render(row))
+
+
+# ---- Bodies sent as query parameters --------------------------------------------------------
+
+NOT_FIELDS = {"background_processing", "page", "per_page", "filter", "$filter", "after"}
+
+
+def body_of[B: Schema](request: HttpRequest, payload: B | None, model: type[B]) -> B:
+    """The posted body, or — when there is none — the query parameters read as one: Parsons'
+    ``create_form`` and ``create_fundraising_page`` send their (flat) payload that way. A
+    nested payload (a record's ``_links``) does not survive a query string, so a record sent
+    like that is a 400 saying so."""
+    if payload is not None:
+        return payload
+    given = {k: v for k, v in request.GET.items() if k not in NOT_FIELDS}
+    if not given:
+        raise ApiError(400, "Send the fields as a JSON body.")
+    try:
+        return model.model_validate(given)
+    except PydanticError as problem:
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+            for e in problem.errors()[:5]
+        )
+        raise ApiError(
+            400, f"{where} (the fields came as query parameters; send a JSON body)"
+        ) from None

@@ -26,6 +26,7 @@ from ladder.api.action_writes import API_PROCESSOR, donation_take, page_change, 
 from ladder.api.auth import writable
 from ladder.api.hal import ApiError
 from ladder.api.resources.action_pages import (
+    body_of,
     one_record,
     page_json,
     page_of,
@@ -107,8 +108,11 @@ def fundraising_pages_list(request: HttpRequest, filter: str | None = None) -> H
     description="A donation page taking offline pledges; title is needed. Published unless "
     "status is draft.",
 )
-def fundraising_page_create(request: HttpRequest, payload: FundraisingPageIn) -> HttpResponse:
+def fundraising_page_create(
+    request: HttpRequest, payload: FundraisingPageIn | None = None
+) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, FundraisingPageIn)
     page = page_make(
         actor=token.user, kind=ActionPage.Kind.DONATION,
         title=title_of(payload.title, required=True) or "", status=status_of(payload.status),
@@ -253,9 +257,10 @@ def page_donations(
     "identifier makes the post idempotent (a repeat answers 200).",
 )
 def donation_create(
-    request: HttpRequest, fundraising_page_id: str, payload: DonationIn
+    request: HttpRequest, fundraising_page_id: str, payload: DonationIn | None = None
 ) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, DonationIn)
     page = page_of(request, "fundraising_page", fundraising_page_id)
     if (payload.currency or CURRENCY).strip().upper() != CURRENCY:
         raise ApiError(400, "currency: Ladder takes donations in USD only.")

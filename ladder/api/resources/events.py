@@ -26,6 +26,7 @@ from ladder.api.action_writes import attendance_take, event_change, event_make, 
 from ladder.api.auth import writable
 from ladder.api.resources.action_pages import (
     autoresponse_of,
+    body_of,
     page_json,
     page_of,
     page_path,
@@ -165,8 +166,9 @@ def _times(payload: EventIn) -> tuple[dt.datetime | None, dt.datetime | None]:
     "ISO 8601) are needed; end_date defaults to two hours later. Published unless status "
     "is draft (or tentative).",
 )
-def event_create(request: HttpRequest, payload: EventIn) -> HttpResponse:
+def event_create(request: HttpRequest, payload: EventIn | None = None) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, EventIn)
     title = title_of(payload.title, required=True)
     starts, ends = _times(payload)
     if starts is None:
@@ -290,8 +292,11 @@ def attendances_list(
     "person signup helper does). status attended checks them in. One RSVP per person and "
     "event: a repeat answers 200 with the first.",
 )
-def attendance_create(request: HttpRequest, event_id: str, payload: AttendanceIn) -> HttpResponse:
+def attendance_create(
+    request: HttpRequest, event_id: str, payload: AttendanceIn | None = None
+) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, AttendanceIn)
     page = page_of(request, "event", event_id, with_event(pages_of(request, "event")))
     wanted = (payload.status or "accepted").strip().lower()
     if wanted not in ("accepted", "attended"):

@@ -20,6 +20,7 @@ from ladder.api.auth import writable
 from ladder.api.resources.action_pages import (
     SUBMISSION_FILTERS,
     autoresponse_of,
+    body_of,
     one_record,
     page_json,
     page_of,
@@ -74,8 +75,9 @@ def forms_list(request: HttpRequest, filter: str | None = None) -> HttpResponse:
     summary="Create a form",
     description="title is needed. Published unless status is draft.",
 )
-def form_create(request: HttpRequest, payload: FormIn) -> HttpResponse:
+def form_create(request: HttpRequest, payload: FormIn | None = None) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, FormIn)
     page = page_make(
         actor=token.user, kind=ActionPage.Kind.FORM,
         title=title_of(payload.title, required=True) or "", status=status_of(payload.status),
@@ -143,8 +145,11 @@ def submissions_list(request: HttpRequest, form_id: str, filter: str | None = No
     "person signup helper does). One submission per person: a repeat answers 200 with the "
     "first.",
 )
-def submission_create(request: HttpRequest, form_id: str, payload: SubmissionIn) -> HttpResponse:
+def submission_create(
+    request: HttpRequest, form_id: str, payload: SubmissionIn | None = None
+) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, SubmissionIn)
     page = page_of(request, "form", form_id)
     with transaction.atomic():
         person, _ = record_person(request, token, payload)

@@ -23,6 +23,7 @@ from ladder.api.auth import writable
 from ladder.api.resources.action_pages import (
     SUBMISSION_FILTERS,
     autoresponse_of,
+    body_of,
     one_record,
     page_json,
     page_of,
@@ -120,8 +121,9 @@ def petitions_list(request: HttpRequest, filter: str | None = None) -> HttpRespo
     summary="Create a petition",
     description="title is needed; target as a name or [{name}]. Published unless status is draft.",
 )
-def petition_create(request: HttpRequest, payload: PetitionIn) -> HttpResponse:
+def petition_create(request: HttpRequest, payload: PetitionIn | None = None) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, PetitionIn)
     page = page_make(
         actor=token.user, kind=ActionPage.Kind.PETITION,
         title=title_of(payload.title, required=True) or "", status=status_of(payload.status),
@@ -206,8 +208,11 @@ def signatures_list(
     "person signup helper does). One signature per person: a repeat answers 200 with the "
     "first.",
 )
-def signature_create(request: HttpRequest, petition_id: str, payload: SignatureIn) -> HttpResponse:
+def signature_create(
+    request: HttpRequest, petition_id: str, payload: SignatureIn | None = None
+) -> HttpResponse:
     token = writable(request)
+    payload = body_of(request, payload, SignatureIn)
     page = page_of(request, "petition", petition_id)
     with transaction.atomic():
         person, _ = record_person(request, token, payload)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ladder.api import ids
 from ladder.api.tests.testing import ApiClient
+from ladder.api.tokens import token_create
 from ladder.core.models import User
 from ladder.segments.models import StaticList
 
@@ -43,3 +44,17 @@ def pk_of(kind: str, resource: dict[str, Any]) -> int:
     pk = ids.decode(kind, resource["identifiers"][0].split(":", 1)[1])
     assert pk is not None
     return pk
+
+
+def parsons(live_server: Any, monkeypatch: Any, user: User) -> Any:
+    """Parsons' ActionNetwork connector, unchanged, talking to the live server with a token
+    of ``user`` (Parsons builds every URL from its module's ``API_URL``)."""
+    from parsons.action_network import action_network as module
+
+    monkeypatch.setattr(module, "API_URL", live_server.url + "/api/v2")
+    _, raw = token_create(actor=None, user=user, name="parsons", rate_per_minute=100_000)
+    return module.ActionNetwork(api_token=raw)
+
+
+def an_id(record: dict[str, Any]) -> str:
+    return str(record["identifiers"][0].split(":", 1)[1])

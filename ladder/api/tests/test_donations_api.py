@@ -8,13 +8,21 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from requests.exceptions import HTTPError
 
 from ladder.actions.gifts import gift_record
 from ladder.actions.models import ActionPage, Gift
 from ladder.actions.tests.testing import make_campaign, make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
+from ladder.api.tests.action_testing import (
+    an_id,
+    assert_resource,
+    parsons,
+    partner_client,
+    person_href,
+    pk_of,
+)
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 from ladder.people.models import Person
 
@@ -248,3 +256,24 @@ def test_partner_tokens_are_refused(admin_user, person_in_a):
         _gift(person_a),
     )
     assert refused.status_code == 403 and not Gift.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parsons_fundraising_unchanged(live_server, monkeypatch, admin_user):
+    an = parsons(live_server, monkeypatch, admin_user)
+    made = an.create_fundraising_page({"title": "My Free Fundraiser", "origin_system": "X"})
+    page_id = an_id(made)
+    assert made["total_amount"] == "0.00"
+    an.update_fundraising_page(page_id, {"title": "My Fundraiser"})
+    assert an.get_fundraising_page(page_id)["title"] == "My Fundraiser"
+    assert [an_id(row) for row in an.get_fundraising_pages()] == [page_id]
+    person_id = an_id(an.upsert_person(email_address="gi@example.org", given_name="Gi"))
+    with pytest.raises(HTTPError) as refused:  # create_donation sends query parameters
+        an.create_donation(page_id, _gift(person_id))
+    assert "Code: 400" in str(refused.value)
+    ApiClient(admin_user).post(f"fundraising_pages/{page_id}/donations", _gift(person_id))
+    assert an.get_fundraising_page_donations(page_id).num_rows == 1
+    assert an.get_person_donations(person_id).num_rows == 1
+    donations = an.get_donations()
+    assert donations.num_rows == 1
+    assert an.get_donation(an_id(donations[0]))["amount"] == "3.00"

@@ -9,12 +9,20 @@ import uuid
 
 import pytest
 from django.utils import timezone
+from requests.exceptions import HTTPError
 
 from ladder.actions.models import ActionPage, Event, Rsvp
 from ladder.actions.tests.testing import make_event, make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
+from ladder.api.tests.action_testing import (
+    an_id,
+    assert_resource,
+    parsons,
+    partner_client,
+    person_href,
+    pk_of,
+)
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 from ladder.core.models import Role
 from ladder.core.testing import make_user
@@ -308,3 +316,29 @@ def test_volunteer_tokens_read_nothing_and_write_nothing(admin_user):
     assert embedded(volunteer.get("events")) == []
     refused = volunteer.post("events", {"title": "x", "start_date": "2031-01-01"})
     assert refused.status_code == 403 and not ActionPage.objects.filter(title="x").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parsons_events_unchanged(live_server, monkeypatch, admin_user):
+    an = parsons(live_server, monkeypatch, admin_user)
+    event = an.create_event(
+        "Door knock", start_date=dt.datetime(2031, 3, 14, 10), location=LOCATION
+    )
+    event_id = event["event_id"]
+    assert event["location"] == LOCATION
+    # update_event sends its dict form-encoded under a JSON content type.
+    an.update_event(event_id, {"title": "Door knock, Drake", "description": "Meet at 10"})
+    again = an.get_event(event_id)
+    assert (again["title"], again["description"]) == ("Door knock, Drake", "Meet at 10")
+    assert [an_id(row) for row in an.get_events()] == [event_id]
+    person = an.upsert_person(email_address="ro@example.org", given_name="Ro")
+    # create_attendance sends its payload as query parameters, where _links cannot survive:
+    # a clear 400, not a guess.
+    with pytest.raises(HTTPError) as refused:
+        an.create_attendance(event_id, person_href(an_id(person)))
+    assert "Code: 400" in str(refused.value) and "JSON body" in str(refused.value)
+    ApiClient(admin_user).post(f"events/{event_id}/attendances", person_href(an_id(person)))
+    assert an.get_event_attendances(event_id).num_rows == 1
+    assert an.get_person_attendances(an_id(person)).num_rows == 1
+    attendance = an.get_event_attendances(event_id)[0]
+    assert an.get_event_attendance(event_id, an_id(attendance))["status"] == "accepted"

@@ -13,7 +13,14 @@ from ladder.actions.services import action_take
 from ladder.actions.tests.testing import make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
+from ladder.api.tests.action_testing import (
+    an_id,
+    assert_resource,
+    parsons,
+    partner_client,
+    person_href,
+    pk_of,
+)
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +183,23 @@ def test_partner_tokens_are_refused(admin_user):
     assert partner.get("forms").status_code == 403
     assert partner.get(f"forms/{ids.encode('form', page.pk)}").status_code == 403
     assert partner.post("forms", {"title": "x"}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parsons_forms_unchanged(live_server, monkeypatch, admin_user):
+    an = parsons(live_server, monkeypatch, admin_user)
+    # create_form sends its payload as query parameters, update_form form-encoded.
+    made = an.create_form({"title": "My Free Form", "origin_system": "FreeForms.com"})
+    form_id = an_id(made)
+    assert made["title"] == "My Free Form"
+    an.update_form(form_id, {"title": "My Better Form", "description": "Tell us"})
+    assert an.get_form(form_id)["title"] == "My Better Form"
+    assert [an_id(row) for row in an.get_forms()] == [form_id]
+    person_id = an_id(an.upsert_person(email_address="fo@example.org", given_name="Fo"))
+    submission = an.create_submission(form_id, person_id)
+    assert an.create_submission(form_id, person_id)["identifiers"] == submission["identifiers"]
+    assert an.get_form_submissions(form_id).num_rows == 1
+    assert an.get_person_submissions(person_id).num_rows == 1
+    assert an_id(an.get_form_submission(form_id, an_id(submission))) == an_id(submission)
+    assert an_id(an.get_person_submission(person_id, an_id(submission))) == an_id(submission)
+    assert Submission.objects.count() == 1

@@ -7,13 +7,21 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from requests.exceptions import HTTPError
 
 from ladder.actions.models import ActionPage, Submission
 from ladder.actions.services import action_take
 from ladder.actions.tests.testing import make_page
 from ladder.activity.models import Activity
 from ladder.api import ids
-from ladder.api.tests.action_testing import assert_resource, partner_client, person_href, pk_of
+from ladder.api.tests.action_testing import (
+    an_id,
+    assert_resource,
+    parsons,
+    partner_client,
+    person_href,
+    pk_of,
+)
 from ladder.api.tests.testing import ApiClient, embedded, uuid_of
 from ladder.people.models import Person
 
@@ -223,3 +231,28 @@ def test_partner_tokens_are_refused(admin_user, person_in_a):
     refused = partner.post(f"petitions/{ids.encode('petition', page.pk)}/signatures",
                            person_href(person_a))  # fmt: skip
     assert refused.status_code == 403 and not Submission.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parsons_petitions_unchanged(live_server, monkeypatch, admin_user):
+    an = parsons(live_server, monkeypatch, admin_user)
+    made = an.create_petition("Fund our schools", "Tell them.", "Fully fund K-12.", "Iowa House")
+    petition_id = an_id(made)
+    assert made["target"] == [{"name": "Iowa House"}]
+    an.update_petition(petition_id, "Fund all schools", "Tell them now.", "Fully fund K-12.",
+                       [{"name": "Iowa House"}, {"name": "Iowa Senate"}])  # fmt: skip
+    again = an.get_petition(petition_id)
+    assert again["title"] == "Fund all schools" and len(again["target"]) == 2
+    assert again["petition_text"] == "Fully fund K-12."
+    assert [an_id(row) for row in an.get_petitions()] == [petition_id]
+    person = an.upsert_person(email_address="pat@example.org", given_name="Pat")
+    with pytest.raises(HTTPError) as refused:  # create_signature sends query parameters
+        an.create_signature(petition_id, person_href(an_id(person)))
+    assert "Code: 400" in str(refused.value) and "JSON body" in str(refused.value)
+    ApiClient(admin_user).post(f"petitions/{petition_id}/signatures", person_href(an_id(person)))
+    signatures = an.get_petition_signatures(petition_id)
+    assert signatures.num_rows == 1
+    assert an.get_person_signatures(an_id(person)).num_rows == 1
+    signature_id = an_id(signatures[0])
+    assert an_id(an.get_petition_signature(petition_id, signature_id)) == signature_id
+    assert an_id(an.get_person_signature(an_id(person), signature_id)) == signature_id
