@@ -10,9 +10,15 @@ from ladder.mailings.views import public
 app_name = "mail"
 
 # django-anymail's tracking webhooks (/m/anymail/postmark/tracking/, …), each behind the
-# guard: off while LADDER_ANYMAIL_WEBHOOK_SECRET is unset, 400 for an unreadable post.
+# guard (the inbound layer, logged as HookCalls named "mail:<service>"): off while
+# LADDER_ANYMAIL_WEBHOOK_SECRET is unset, 400 for bad credentials or an unreadable post.
 _anymail = [
-    Pattern(p.pattern, public.webhook_guard(p.callback), p.default_args, p.name)
+    Pattern(
+        p.pattern,
+        public.webhook_guard(p.callback, f"mail:{(p.name or 'anymail').removesuffix('_webhook')}"),
+        p.default_args,
+        p.name,
+    )
     for p in anymail_urls.urlpatterns
     if isinstance(p, Pattern)
 ]

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ladder.core.hooks import basic_pair, inbound_hook
 from ladder.mailings import tokens, tracking
 from ladder.mailings.models import Delivery, Topic
 from ladder.mailings.preferences import (
@@ -148,23 +149,30 @@ def preferences_view(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "mailings/public/preferences.html", context, status=status)
 
 
-def webhook_guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """An anymail webhook, answering 404 while no webhook secret is configured (anymail itself
-    would accept anyone's post) and 400 to a body its service would never send."""
+MAIL_HOOK_MAX_BYTES = 2 * 1024 * 1024  # services post events in batches
 
-    @csrf_exempt
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        secret = getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET")
-        if not secret:
-            return HttpResponse(
-                "Email service webhooks are off.\n", status=404, content_type="text/plain"
-            )
-        try:
-            return view(request, *args, **kwargs)
-        except (ValueError, KeyError, TypeError, AttributeError, AnymailError) as problem:
-            log.warning("mail webhook %s: unreadable post: %s", request.path, problem)
-            return HttpResponse(
-                f"Unreadable webhook post: {problem}\n", status=400, content_type="text/plain"
-            )
 
-    return guarded
+def _mail_hook_credentials() -> list[tuple[str, str]]:
+    """anymail's WEBHOOK_SECRET: "user:password" (or a list of them, while rotating)."""
+    secret = getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET")
+    secrets = [secret] if isinstance(secret, str) else list(secret or [])
+    return [pair for pair in map(basic_pair, secrets) if pair is not None]
+
+
+def webhook_guard(
+    view: Callable[..., HttpResponse], name: str = "mail"
+) -> Callable[..., HttpResponse]:
+    """An anymail webhook behind the inbound layer (`ladder.core.hooks`): Basic auth against
+    the webhook secret, a size limit, and one HookCall per post. It answers 404 while no
+    secret is configured (anymail itself would accept anyone's post) and 400 to bad
+    credentials or a body its service would never send — what anymail's own views answer."""
+    return inbound_hook(
+        name,
+        label="Email service",
+        credentials=_mail_hook_credentials,
+        methods=("POST",),
+        max_bytes=MAIL_HOOK_MAX_BYTES,
+        unreadable=(ValueError, KeyError, TypeError, AttributeError, AnymailError),
+        off_status=404,
+        denied_status=400,
+    )(view)
