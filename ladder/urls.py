@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/tokens/", include("ladder.api.urls_tokens")),
+    path("api/webhooks/", include("ladder.api.urls_webhooks")),
     path("api/v2/", api.urls),
     path("imports/", include("ladder.imports.urls")),
     path("export/", include("ladder.people.urls")),

@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = (
         "Run a worker: queued tasks (imports, exports) and the incremental rollup loop "
         "(rollups, then engagement scores and ladder placements), and mail: launching, "
-        "sending and folding in opens, clicks and attributed actions."
+        "sending and folding in opens, clicks and attributed actions; outbound webhooks."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -73,4 +73,22 @@ class Command(BaseCommand):
                     time.sleep(1.0)
 
         threading.Thread(target=mail_loop, name="mail", daemon=True).start()
+
+        def webhooks_loop() -> None:
+            from ladder.api.webhooks.delivery import webhooks_tick
+
+            while True:
+                try:
+                    # New activities and changed people into deliveries, then one batch of
+                    # signed posts (due retries included).
+                    _, posted = webhooks_tick()
+                except Exception as exc:
+                    self.stderr.write(f"webhooks: {exc}")
+                    posted = 0
+                finally:
+                    close_old_connections()
+                if not posted:
+                    time.sleep(1.0)
+
+        threading.Thread(target=webhooks_loop, name="webhooks", daemon=True).start()
         call_command("db_worker", "--interval", "0.5")
