@@ -62,7 +62,8 @@ STATUS: dict[str, str] = {
 MESSAGE_FILTERS = {
     **dated(),
     "name": odata.text_field("name"),
-    "subject": odata.text_field("subjects__0"),
+    # The first subject inside a JSON list: equality only (an order on JSON differs by database).
+    "subject": odata.Field(odata.text_field("subjects__0").build, ops=("eq", "ne")),
 }
 WRAPPER_FILTERS = {**dated(), "name": odata.text_field("name")}
 # The service's field names, in Action Network's words.

@@ -147,6 +147,9 @@ def test_messages_collection_pages_and_filters(staff_user, world):
     assert len(embedded(api.get("messages", filter=f"modified_date lt '{tomorrow}'"))) == 4
     _is_error(api.get("messages", filter="created_date gt 'soon'"), 400, "not a date")
     _is_error(api.get("messages", filter="status eq 'sent'"), 400, "Cannot filter")
+    _is_error(api.get("messages", filter="subject gt 'x'"), 400, "subject takes eq, ne")
+    others = api.get("messages", filter="subject ne 'subject 1'")
+    assert [m["name"] for m in embedded(others)] == ["A's appeal", "m0", "m2"]
 
 
 def test_create_a_message_with_targets_sender_and_wrapper(staff_user, world):
