@@ -82,7 +82,11 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["import_job_id", "import_row"], name="person_import_row")]
+        indexes = [
+            models.Index(fields=["import_job_id", "import_row"], name="person_import_row"),
+            # Webhooks' person events and the API's modified_date filter read by it.
+            models.Index(fields=["updated_at", "id"], name="person_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
