@@ -372,3 +372,32 @@ def test_the_client_can_use_it_as_action_network_sends_it(receiver, staff_user):
     body = post.json
     assert isinstance(body, list) and len(body) == 1
     assert set(body[0]) == {"osdi:signature", "idempotency_key", "event"}
+
+
+def test_an_event_carries_the_record_the_api_serves_at_its_self_link(receiver, staff_user):
+    from ladder.api.tests.testing import ApiClient
+
+    api = ApiClient(staff_user)
+    services.subscription_create(
+        actor=staff_user, name="RSVPs", url=f"{receiver.url}/hook",
+        event_types=["attendance", "signature"],
+    )  # fmt: skip
+    start = (timezone.now() + dt.timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")
+    event = api.post("events", {"title": "Door-knock Saturday", "start_date": start}).json()
+    rsvp = {"person": {"given_name": "Ruth", "email_addresses": [{"address": "ruth@example.org"}]}}
+    assert api.post(event["_links"]["osdi:attendances"]["href"], rsvp).status_code in (200, 201)
+    petition = api.post("petitions", {"title": "Fix the bus", "target": "Council"}).json()
+    assert api.post(petition["_links"]["osdi:signatures"]["href"], rsvp).status_code in (200, 201)
+    run()
+    for post in receiver.posts:
+        [item] = post.json
+        (record,) = (v for k, v in item.items() if k.startswith("osdi:"))
+        served = api.get(record["_links"]["self"]["href"])
+        assert served.status_code == 200, record["_links"]["self"]
+        assert served.json()["identifiers"] == record["identifiers"]
+
+        def path(links: dict[str, Any]) -> str:
+            return links["osdi:person"]["href"].split("/api/v2/", 1)[1]
+
+        assert path(served.json()["_links"]) == path(record["_links"])
+    assert {p.headers["X-Ladder-Event"] for p in receiver.posts} == {"attendance", "signature"}

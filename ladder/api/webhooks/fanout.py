@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from ladder.activity.catalogue import ActivityType as T
 from ladder.activity.models import Activity
-from ladder.api import hal, ids
+from ladder.api import hal
 from ladder.api.models import (
     ApiToken,
     EventType,
@@ -199,17 +199,9 @@ def _people(pks: Iterable[int]) -> dict[int, Person]:
 def _activity_deliveries(
     acts: list[ActRow], subscriptions: Sequence[WebhookSubscription], now: dt.datetime
 ) -> None:
-    from ladder.actions.models import Submission
-
     request = PublicRequest()
     people = _people(a[1] for a in acts)
-    submitted = [a for a in acts if a[2] in (T.PETITION_SIGNATURE, T.FORM_SUBMISSION)]
-    submissions: dict[tuple[int, int], int] = {}
-    if submitted:
-        rows = Submission.objects.filter(
-            page_id__in={a[6] for a in submitted}, person_id__in={a[1] for a in submitted}
-        ).values_list("page_id", "person_id", "id")
-        submissions = {(page, person): pk for page, person, pk in rows}
+    records = _records(request, acts)
     made: list[WebhookDelivery] = []
     for act in acts:
         event = ACTIVITY_EVENTS[act[2]]
@@ -219,7 +211,7 @@ def _activity_deliveries(
         key = idempotency_key(act[10], f"activity:{act[0]}")
         payload = [
             {
-                OSDI_KEYS[event]: _activity_object(request, event, act, person, submissions),
+                OSDI_KEYS[event]: _activity_object(request, event, act, person, records),
                 "idempotency_key": key,
                 "event": event,
             }
@@ -238,47 +230,70 @@ def _activity_deliveries(
     WebhookDelivery.objects.bulk_create(made, ignore_conflicts=True, batch_size=500)
 
 
+def _records(request: HttpRequest, acts: list[ActRow]) -> dict[int, dict[str, Any]]:
+    """The API's own record of what each activity is about — the signature, submission,
+    attendance or donation exactly as ``/api/v2`` shows it — by activity id (loaded per kind in
+    one query each; an activity whose record is gone has none)."""
+    from ladder.actions.models import Gift, Rsvp, Submission
+    from ladder.api.resources.donations import donation_json
+    from ladder.api.resources.events import attendance_json
+    from ladder.api.resources.forms import submission_out
+    from ladder.api.resources.petitions import signature_json
+
+    found: dict[int, dict[str, Any]] = {}
+    submitted = [a for a in acts if a[2] in (T.PETITION_SIGNATURE, T.FORM_SUBMISSION)]
+    if submitted:
+        rows = Submission.objects.filter(
+            page_id__in={a[6] for a in submitted}, person_id__in={a[1] for a in submitted}
+        )
+        by_key = {(r.page_id, r.person_id): r for r in rows}
+        for act in submitted:
+            row = by_key.get((act[6] or 0, act[1]))
+            if row is not None:
+                render = signature_json if act[2] == T.PETITION_SIGNATURE else submission_out
+                found[act[0]] = render(request, row)
+    given = [a for a in acts if a[2] == T.DONATION and a[5] == "gift" and a[6]]
+    if given:
+        gifts = Gift.objects.select_related("page").in_bulk({a[6] for a in given})
+        for act in given:
+            gift = gifts.get(act[6])  # type: ignore[call-overload]
+            if gift is not None:
+                found[act[0]] = donation_json(request, gift)
+    went = [a for a in acts if a[2] in (T.RSVP, T.ATTENDANCE) and a[5] == "event" and a[6]]
+    if went:
+        rsvps = Rsvp.objects.select_related("shift__event").filter(
+            shift__event_id__in={a[6] for a in went}, person_id__in={a[1] for a in went}
+        )
+        latest: dict[tuple[int, int], Rsvp] = {}
+        for rsvp in rsvps.order_by("updated_at", "id"):
+            latest[(rsvp.shift.event_id, rsvp.person_id)] = rsvp
+        for act in went:
+            chosen = latest.get((act[6] or 0, act[1]))
+            if chosen is not None:
+                found[act[0]] = attendance_json(request, chosen)
+    return found
+
+
 def _activity_object(
     request: HttpRequest,
     event: str,
     act: ActRow,
     person: Person,
-    submissions: dict[tuple[int, int], int],
+    records: dict[int, dict[str, Any]],
 ) -> dict[str, Any]:
     pk, person_id, type_, occurred, _, object_type, object_id, amount, source, extra, _ = act
-    links: dict[str, Any] = {"osdi:person": hal.href(request, person_path(person_id))}
-    body: dict[str, Any] = {
+    body: dict[str, Any] = records.get(pk) or {
         "identifiers": [f"ladder:activity:{pk}"],
         "created_date": hal.stamp(occurred),
         "modified_date": hal.stamp(occurred),
+        "_links": {"osdi:person": hal.href(request, person_path(person_id))},
     }
-    if event in (E.SIGNATURE, E.SUBMISSION) and object_id is not None:
-        parent, kind = ("petition", "signature") if event == E.SIGNATURE else ("form", "submission")
-        page_path = f"{parent}s/{ids.encode(parent, object_id)}"
-        links[f"osdi:{parent}"] = hal.href(request, page_path)
-        sub = submissions.get((object_id, person_id))
-        if sub is not None:
-            body["identifiers"].insert(0, ids.identifier(kind, sub))
-            links["self"] = hal.href(request, f"{page_path}/{kind}s/{ids.encode(kind, sub)}")
-    elif event == E.DONATION:
-        total = f"{amount:.2f}" if amount is not None else None
-        body |= {
-            "amount": total,
-            "currency": "USD",
-            "recipients": [{"display_name": settings.LADDER_ORG_NAME, "amount": total}],
-            "payment": {"method": "Credit Card", "reference_number": (extra or {}).get("order")},
-        }
-        if object_type == "gift" and object_id is not None:
-            body["identifiers"].insert(0, ids.identifier("donation", object_id))
-            links["self"] = hal.href(request, f"donations/{ids.encode('donation', object_id)}")
-    elif event == E.ATTENDANCE:
-        body["status"] = "attended" if type_ == T.ATTENDANCE else "accepted"
-        if object_type == "event" and object_id is not None:
-            links["osdi:event"] = hal.href(request, f"events/{ids.encode('event', object_id)}")
-    elif event == E.UNSUBSCRIBE:
+    if event == E.UNSUBSCRIBE:
         body["email_address"] = (extra or {}).get("address", "")
     elif event == E.RUNG_CHANGE:
         body |= {k: (extra or {}).get(k) for k in ("ladder", "from", "to", "move")}
+    elif event == E.ATTENDANCE and pk not in records:
+        body["status"] = "attended" if type_ == T.ATTENDANCE else "accepted"
     body["ladder:activity"] = {
         "id": pk,
         "type": type_,
@@ -289,7 +304,6 @@ def _activity_object(
         "payload": extra or {},
     }
     body["person"] = person_json(request, person)
-    body["_links"] = links
     return body
 
 
