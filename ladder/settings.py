@@ -112,7 +112,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Keep each server thread's connection between requests: a new SQLite connection parses
+    # the schema and starts with a cold page cache, which cost more than the request itself
+    # (measured with granian on one core: /healthz 122 → 519 requests/s, an API person read
+    # 215 → 491). An idle connection in autocommit mode holds no snapshot, so WAL checkpoints
+    # are not held back.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,7 +4,11 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate-limit windows and cached totals live in the cache; each test starts without any."""
+    """Rate-limit windows, cached totals and remembered tokens: each test starts without any."""
+    from ladder.api.tokens import forget_tokens
+
     cache.clear()
+    forget_tokens()
     yield
     cache.clear()
+    forget_tokens()

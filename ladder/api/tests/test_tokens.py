@@ -14,7 +14,7 @@ from django.urls import reverse
 from ladder.api import ids
 from ladder.api.models import ApiRead, ApiToken
 from ladder.api.tests.testing import ApiClient, embedded
-from ladder.api.tokens import digest, token_create
+from ladder.api.tokens import digest, token_create, token_revoke
 from ladder.core.models import Role
 from ladder.core.testing import make_user
 from ladder.people.services import person_create
@@ -51,8 +51,7 @@ def test_the_command_refuses_an_unknown_user(db):
 def test_a_revoked_or_unknown_token_gets_401(staff_user):
     api = ApiClient(staff_user)
     assert api.get("people").status_code == 200
-    api.token.revoked_at = api.token.created_at
-    api.token.save()
+    token_revoke(actor=staff_user, token=api.token)
     response = api.get("people")
     assert response.status_code == 401 and "OSDI-API-Token" in response.json()["error"]
     assert ApiClient(staff_user, raw="ldr_not-a-token").get("people").status_code == 401

@@ -169,6 +169,11 @@ def test_the_inbound_page_counts_calls_per_hook(admin_user):
     assert only.content.decode().count('class="call"') == 1
 
 
-def test_the_nav_shows_api_to_staff_only(staff_user, leader_a):
+def test_the_nav_shows_api_to_staff_and_leaders_not_volunteers(staff_user, leader_a):
+    from ladder.core.models import Role
+    from ladder.core.testing import make_user
+
+    volunteer = make_user("val", Role.VOLUNTEER)
     assert 'href="/api/tokens/"' in logged_in(staff_user).get("/api/webhooks/").content.decode()
-    assert 'href="/api/tokens/"' not in logged_in(leader_a).get("/me/").content.decode()
+    assert 'href="/api/tokens/"' in logged_in(leader_a).get("/me/").content.decode()
+    assert 'href="/api/tokens/"' not in logged_in(volunteer).get("/me/").content.decode()

@@ -203,7 +203,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from ladder.api.models import ApiToken
-        from ladder.api.tokens import token_create
+        from ladder.api.tokens import forget_tokens, token_create
 
         admin = User.objects.filter(username=ADMIN).first()
         if admin is None:
@@ -211,6 +211,7 @@ class Command(BaseCommand):
         ApiToken.objects.filter(user=admin, name="demo", revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
+        forget_tokens()
         return token_create(actor=admin, user=admin, name="demo")[1]
 
     def _serve(self, options: dict[str, Any]) -> None:
