@@ -14,14 +14,15 @@ BENCH_SCALE ?= 100000
 SEGMENTS_SCALE ?= 1000000
 PYTEST_ARGS ?=
 
-.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments chromium clean
+.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api chromium clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, print a login, start web + worker + mail sink"
 	@echo "make test   install what tests need and run the whole suite"
 	@echo "make lint   ruff, ruff format --check, mypy, makemigrations --check"
-	@echo "make bench  import and segments benchmarks (BENCH_SCALE=$(BENCH_SCALE)) into bench/results/"
+	@echo "make bench  import, segments, mail, public-page, tracking and API benchmarks (BENCH_SCALE=$(BENCH_SCALE)) into bench/results/"
 	@echo "make bench-mail  mail send rate vs the sink's raw rate, and the SIGKILL fault test"
+	@echo "make bench-api   API person reads (GET /api/v2/people/<id>) vs GET /healthz, BENCH_SCALE people"
 	@echo "make bench-segments  segments at SEGMENTS_SCALE=$(SEGMENTS_SCALE) people (data kept in var/bench)"
 
 # uv is installed from PyPI into var/tools when the machine has none.
@@ -71,6 +72,11 @@ bench: install
 # test — 10,000 messages, the sender SIGKILLed at least 20 times (bench/mail_fault.py).
 bench-mail: install
 	$(UV) run python -m bench.run --only mail --scale $(BENCH_SCALE)
+
+# API: GET /api/v2/people/<random id> of BENCH_SCALE people under load beside GET /healthz on
+# the same server (granian on one core, the load on the other), on SQLite and PostgreSQL.
+bench-api: install
+	$(UV) run python -m bench.run --only api --scale $(BENCH_SCALE)
 
 bench-segments: install
 	$(UV) run python -m bench.run --only segments --scale $(SEGMENTS_SCALE) --sqlite-scale 100000

@@ -1,5 +1,5 @@
-"""`make bench`: import, segments, public-page and mail-tracking benchmarks on PostgreSQL and
-SQLite, each beside its floor.
+"""`make bench`: import, segments, public-page, mail-tracking and API benchmarks on PostgreSQL
+and SQLite, each beside its floor.
 
 Each database runs in its own subprocess (`python -m bench.import_bench`, `python -m
 bench.segments_bench`) because Django's settings are fixed per process. PostgreSQL comes from
@@ -79,7 +79,8 @@ def run_segments(people: int, sqlite_people: int, cases: str | None, databases: 
 
 
 def _loopback(module: str, prefix: str, databases: str, port: int,
-              report: Callable[[str, dict], None]) -> None:  # fmt: skip
+              report: Callable[[str, dict], None],
+              extra: tuple[str, ...] = ()) -> None:  # fmt: skip
     """A benchmark that serves Ladder on loopback (``bench.<module>``), on SQLite and on a
     throwaway PostgreSQL (or LADDER_BENCH_PG_URL), each in its own process."""
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,7 @@ def _loopback(module: str, prefix: str, databases: str, port: int,
                            "--out", str(out)]  # fmt: skip
                 if url:
                     command += ["--database-url", url]
+                command += extra
                 subprocess.run(command, cwd=ROOT, check=True)
                 print(f"wrote bench/results/{out.name}")
                 report(label, json.loads(out.read_text()))
@@ -162,6 +164,19 @@ def run_tracking(databases: str) -> None:
     _loopback("tracking_bench", "tracking", databases, 55444, report)
 
 
+def run_api(databases: str, people: int) -> None:
+    """API person reads under load (bench/api_bench.py), at ``people`` people."""
+
+    def report(label: str, result: dict) -> None:
+        row = result["summary"]["person_get"]
+        print(f"  {label:>12} person_get {row['requests_per_second']} req/s at p95 "
+              f"{row['p95_ms']} ms (floor {row['floor_requests_per_second']} req/s, ratio "
+              f"{row['ratio_to_floor']}; peak {row['peak_requests_per_second']} req/s at p95 "
+              f"{row['peak_p95_ms']} ms), {result['people']:,} people")  # fmt: skip
+
+    _loopback("api_bench", "api", databases, 55445, report, ("--people", str(people)))
+
+
 def print_segments_case(label: str, case: dict) -> None:
     if "missing" in case:
         print(f"  {label:>18} {case['name']:<24} not measured: {case['missing']} is missing")
@@ -189,7 +204,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["postgres", "sqlite", "imports", "segments", "actions", "mail", "tracking"],
+        choices=["postgres", "sqlite", "imports", "segments", "actions", "mail", "tracking", "api"],
         default=None,
         help="postgres / sqlite: the import benchmark on that database; imports / segments: one "
         "benchmark on both",
@@ -212,6 +227,10 @@ def main() -> None:
     if args.only in (None, "tracking"):
         run_tracking("both")
     if args.only == "tracking":
+        return
+    if args.only in (None, "api"):
+        run_api("both", args.scale)
+    if args.only == "api":
         return
     if args.only in (None, "segments"):
         sqlite_people = min(args.sqlite_scale or args.scale, 100_000)

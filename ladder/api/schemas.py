@@ -7,11 +7,24 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def _aliased(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Name properties by their aliases (``_links``, ``_embedded``, ``osdi:person``), which is
+    what goes over the wire, even where django-ninja builds the schema by field name (it does
+    for responses): otherwise every answer "lacks" ``links``."""
+    properties = schema.get("properties", {})
+    for name, field in model.model_fields.items():
+        alias = field.alias
+        if alias and alias != name and name in properties:
+            properties[alias] = properties.pop(name)
+            if name in schema.get("required", ()):
+                schema["required"] = [alias if r == name else r for r in schema["required"]]
 
 
 class Open(Schema):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra=_aliased)
 
 
 class Error(Schema):
@@ -148,6 +161,7 @@ def errors(*codes: int) -> dict[int, type[Error]]:
     return dict.fromkeys(codes, Error)
 
 
-# The answers every authenticated operation may give besides its success.
-READ_ERRORS = errors(400, 401, 404, 429)
+# The answers every authenticated operation may give besides its success (a read is 403 for
+# a partner token outside the people it shares).
+READ_ERRORS = errors(400, 401, 403, 404, 429)
 WRITE_ERRORS = errors(400, 401, 403, 404, 429)

@@ -403,7 +403,9 @@ def test_someone_a_leader_creates_lands_in_their_group(leader_b, two_groups):
     created = _signup(leader, "newbie@example.org")
     assert created.status_code == 201, created.content
     assert leader.get(f"people/{uuid_of(created.json())}").status_code == 200
-    person = Person.objects.get(pk=ids.decode("person", uuid_of(created.json())))
+    pk = ids.decode("person", uuid_of(created.json()))
+    assert pk is not None
+    person = Person.objects.get(pk=pk)
     assert person.home_group_id == two_groups[1].pk
 
 

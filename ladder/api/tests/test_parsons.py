@@ -46,6 +46,12 @@ def connect(live_server, monkeypatch):
     return make
 
 
+def _pk(kind: str, text: str) -> int:
+    pk = ids.decode(kind, text)
+    assert pk is not None, text
+    return pk
+
+
 def _an_id(record: dict[str, Any]) -> str:
     return next(
         i.split(":", 1)[1] for i in record["identifiers"] if i.startswith("action_network:")
@@ -225,7 +231,7 @@ def test_every_parsons_list_method_returns_a_table(connect, admin_user):
         answer = seed.post(f"{plural}/{made[plural]}/{records}", record)
         assert answer.status_code in (200, 201), (plural, answer.content)
     shared = StaticList.objects.create(name="Everyone", owner=admin_user)
-    list_add(actor=admin_user, static_list=shared, person_ids=[ids.decode("person", person_id)])
+    list_add(actor=admin_user, static_list=shared, person_ids=[_pk("person", person_id)])
     list_id = ids.encode("list", shared.pk)
     anything = str(uuid.uuid4())  # campaigns have no counterpart: any id answers empty
     needed = {
