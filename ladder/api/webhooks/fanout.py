@@ -334,12 +334,14 @@ def people_fanout(
                     mark.save(update_fields=["last_stamp", "last_id", "updated_at"])
                 return total
             stamp = mark.last_stamp or min(s.created_at for s in listening)
-            changed = with_contacts(
-                Person.objects.filter(
-                    Q(updated_at__gt=stamp) | Q(updated_at=stamp, pk__gt=mark.last_id),
-                    updated_at__lte=horizon,
-                    merged_into__isnull=True,
-                ).order_by("updated_at", "pk")[:chunk]
+            changed = list(
+                with_contacts(
+                    Person.objects.filter(
+                        Q(updated_at__gt=stamp) | Q(updated_at=stamp, pk__gt=mark.last_id),
+                        updated_at__lte=horizon,
+                        merged_into__isnull=True,
+                    ).order_by("updated_at", "pk")
+                )[:chunk]
             )
             if not changed:
                 return total
