@@ -100,7 +100,8 @@ def event_create(
     return page
 
 
-def _locked(shift_id: int) -> Shift:
+def shift_locked(shift_id: int) -> Shift:
+    """The shift, locked for the rest of the transaction (its counts are about to change)."""
     return Shift.objects.select_for_update().select_related("event__page").get(pk=shift_id)
 
 
@@ -151,7 +152,7 @@ def rsvp_take(
     """RSVP to a shift: a place when there is one, the end of the waitlist when it is full.
     Answering again changes nothing; answering after a cancellation takes a place again."""
     when = now or timezone.now()
-    shift = _locked(shift.pk)
+    shift = shift_locked(shift.pk)
     page = shift.event.page
     if page.status != ActionPage.Status.PUBLISHED:
         raise PageError({"shift": "This event is not taking RSVPs."})
@@ -161,45 +162,70 @@ def rsvp_take(
         page=page, email=email, first_name=first_name, last_name=last_name, phone=phone,
         postal_code=postal_code, email_opt_in=email_opt_in, when=when,
     )  # fmt: skip
+    held = Rsvp.objects.filter(shift=shift, person=person).first()
+    if held is not None and held.status != S.CANCELLED:
+        return RsvpTaken(held, person, new_action=False)
+    referrer = None
+    if held is None:  # a first RSVP credits the recruiter; coming back after cancelling does not
+        referrer = recruit_credit(
+            recruiter=recruiter_for(referral_code), person=person, created=created,
+            where=f"page:{page.slug}", when=when,
+        )  # fmt: skip
+    rsvp, new = rsvp_place(shift=shift, person=person, when=when, referrer=referrer)
+    return RsvpTaken(rsvp, person, new_action=new)
+
+
+def rsvp_place(
+    *,
+    shift: Shift,
+    person: Person,
+    when: dt.datetime,
+    referrer: Person | None = None,
+    via: str = "",
+    confirm: bool = True,
+) -> tuple[Rsvp, bool]:
+    """Put a known person on a shift locked by `shift_locked`: a place when there is one, the
+    end of the waitlist when it is full; with the shift's counts, the RSVP activity and (with
+    ``confirm``) the confirmation email. Returns (rsvp, new); an RSVP already live is returned
+    as it is. Both the public page (`rsvp_take`) and the API come through here."""
+    page = shift.event.page
     rsvp = Rsvp.objects.filter(shift=shift, person=person).first()
     if rsvp is not None and rsvp.status != S.CANCELLED:
-        return RsvpTaken(rsvp, person, new_action=False)
+        return rsvp, False
     status = _hold(shift)
     if rsvp is not None:  # back after a cancellation: to the end of the queue, if there is one
         rsvp.status, rsvp.created_at = status, when
         rsvp.save(update_fields=["status", "created_at", "updated_at"])
     else:
-        referrer = recruit_credit(
-            recruiter=recruiter_for(referral_code), person=person, created=created,
-            where=f"page:{page.slug}", when=when,
-        )  # fmt: skip
         try:
             with transaction.atomic():
                 rsvp = Rsvp.objects.create(
                     shift=shift, person=person, status=status, referrer=referrer
                 )
         except IntegrityError:  # the same person a moment ago, in another request
-            rsvp = Rsvp.objects.get(shift=shift, person=person)
-            return RsvpTaken(rsvp, person, new_action=False)
+            return Rsvp.objects.get(shift=shift, person=person), False
     _count(shift, status, +1)
     payload: dict[str, Any] = {"event": page.title, "shift": str(shift), "status": status}
     if rsvp.referrer_id is not None:
         payload["referred_by"] = rsvp.referrer.display_name if rsvp.referrer else ""
+    if via:
+        payload["via"] = via
     activity_record(
         person=person, type=ActivityType.RSVP, occurred_at=when, source=f"page:{page.slug}",
         object_type="event", object_id=shift.event_id, payload=payload,
         idempotency_key=f"rsvp:{rsvp.pk}:{int(rsvp.created_at.timestamp())}",
     )  # fmt: skip
     action_counted(page, person, autoresponse=False)
-    _mail_after_commit("rsvp", rsvp.pk)
-    return RsvpTaken(rsvp, person, new_action=True)
+    if confirm:
+        _mail_after_commit("rsvp", rsvp.pk)
+    return rsvp, True
 
 
 @transaction.atomic
 def rsvp_cancel(*, rsvp: Rsvp, now: dt.datetime | None = None) -> Rsvp | None:
     """Cancel an RSVP. A place it held goes to the first person on the waitlist, who is told;
     returns that person's RSVP (None when nobody moved up)."""
-    shift = _locked(rsvp.shift_id)
+    shift = shift_locked(rsvp.shift_id)
     rsvp = Rsvp.objects.select_for_update().get(pk=rsvp.pk)
     if rsvp.status == S.CANCELLED:
         return None
@@ -237,7 +263,7 @@ def _promote(shift: Shift) -> Rsvp | None:
 def shift_capacity_set(*, actor: User, shift: Shift, capacity: int | None) -> Shift:
     """Change a shift's capacity; new places go to the waitlist at once. Nobody who holds a
     place loses it when the capacity shrinks below them (they are told at the door)."""
-    shift = _locked(shift.pk)
+    shift = shift_locked(shift.pk)
     shift.capacity = capacity
     shift.save(update_fields=["capacity"])
     _promote(shift)
@@ -267,7 +293,7 @@ def check_in(
 ) -> Rsvp:
     """They came. Someone from the waitlist who turns up is in, too (the host decides)."""
     when = now or timezone.now()
-    shift = _locked(rsvp.shift_id)
+    shift = shift_locked(rsvp.shift_id)
     rsvp = Rsvp.objects.select_for_update().select_related("person").get(pk=rsvp.pk)
     if rsvp.attended:
         return rsvp
@@ -295,7 +321,7 @@ def walk_in(
 ) -> Rsvp:
     """Someone came without an RSVP: find or add them, and check them in."""
     when = now or timezone.now()
-    shift = _locked(shift.pk)
+    shift = shift_locked(shift.pk)
     person, _ = supporter_upsert(
         actor=actor, email=email, phone=phone, first_name=first_name, last_name=last_name,
         source=f"walk-in: {shift.event.page.title}",

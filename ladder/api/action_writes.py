@@ -30,13 +30,11 @@ from django.utils import timezone
 
 from ladder.actions.events import (
     ShiftPlan,
-    _count,
-    _hold,
-    _locked,
-    _mail_after_commit,
     check_in,
     event_create,
+    rsvp_place,
     shift_capacity_set,
+    shift_locked,
 )
 from ladder.actions.gifts import Recorded, gift_record
 from ladder.actions.models import ActionPage, Event, Gift, Rsvp, Submission
@@ -49,7 +47,6 @@ from ladder.actions.services import (
     page_publish,
     page_update,
 )
-from ladder.activity.catalogue import ActivityType
 from ladder.activity.services import activity_record
 from ladder.api.hal import ApiError
 from ladder.core.models import User
@@ -230,28 +227,10 @@ def attendance_take(
     upcoming = [s for s in shifts if s.ends_at > when]
     if not upcoming and not attended:
         raise ApiError(400, "status: this event is over; record who came with “attended”.")
-    shift = _locked((upcoming or shifts[-1:])[0].pk)
-    status = _hold(shift)
-    rsvp = Rsvp.objects.filter(shift=shift, person=person).first()
-    if rsvp is not None:  # back after a cancellation: to the end of the queue
-        rsvp.status, rsvp.created_at = status, when
-        rsvp.save(update_fields=["status", "created_at", "updated_at"])
-    else:
-        try:
-            with transaction.atomic():
-                rsvp = Rsvp.objects.create(shift=shift, person=person, status=status)
-        except IntegrityError:  # the same person a moment ago, in another request
-            return Rsvp.objects.get(shift=shift, person=person), False
-    _count(shift, status, +1)
-    activity_record(
-        person=person, type=ActivityType.RSVP, occurred_at=when, source=f"page:{page.slug}",
-        object_type="event", object_id=event.pk,
-        payload={"event": page.title, "shift": str(shift), "status": status, "via": "api"},
-        idempotency_key=f"rsvp:{rsvp.pk}:{int(rsvp.created_at.timestamp())}",
-    )  # fmt: skip
-    action_counted(page, person, autoresponse=False)
-    if confirm:
-        _mail_after_commit("rsvp", rsvp.pk)
+    shift = shift_locked((upcoming or shifts[-1:])[0].pk)
+    rsvp, new = rsvp_place(shift=shift, person=person, when=when, via="api", confirm=confirm)
+    if not new:  # the same person a moment ago, in another request
+        return rsvp, False
     if attended:
         rsvp = check_in(rsvp=rsvp, actor=actor, now=when, source="api")
     return rsvp, True

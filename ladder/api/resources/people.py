@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Exists, F, Func, JSONField, Model, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db import connection, transaction
+from django.db.models import Exists, JSONField, Model, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 
@@ -67,42 +68,61 @@ def address_json(a: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class JsonRows(Func):
-    """The rows of a correlated subquery as one JSON array: ``jsonb_agg`` on PostgreSQL,
-    ``json_group_array`` on SQLite."""
+CONTACT_FIELDS: dict[str, tuple[type[Model], tuple[str, ...]]] = {
+    "api_emails": (EmailAddress, ("address", "is_primary", "status", "subscription")),
+    "api_phones": (Phone, ("number", "is_primary", "kind", "sms_subscription")),
+    "api_addresses": (
+        Address,
+        (
+            "line1",
+            "line2",
+            "locality",
+            "region",
+            "postal_code",
+            "country",
+            "latitude",
+            "longitude",
+            "is_primary",
+        ),
+    ),
+    "api_external_ids": (ExternalId, ("system", "value")),
+}
 
-    function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
-
-
-def _rows(model: type[Model], *names: str) -> Subquery:
-    fields = {name: F(name) for name in ("id", *names)}
-    return Subquery(
-        model._default_manager.filter(person_id=OuterRef("pk"))
-        .order_by()
-        .values("person_id")
-        .annotate(rows=JsonRows(JSONObject(**fields)))
-        .values("rows")
+@functools.cache
+def _contact_sql(vendor: str) -> dict[str, str]:
+    """For each kind of contact row, a correlated subquery giving a person's rows as one JSON
+    array (``jsonb_agg`` on PostgreSQL, ``json_group_array`` on SQLite), written once per
+    database: built as ORM expressions, the four cost more to compile than to run."""
+    agg, obj = (
+        ("JSONB_AGG", "JSONB_BUILD_OBJECT")
+        if vendor == "postgresql"
+        else ("JSON_GROUP_ARRAY", "JSON_OBJECT")
     )
-
-
-ADDRESS_FIELDS = ("line1", "line2", "locality", "region", "postal_code", "country", "latitude",
-                  "longitude", "is_primary")  # fmt: skip
+    quote = connection.ops.quote_name
+    person = quote(Person._meta.db_table)
+    found = {}
+    for name, (model, fields) in CONTACT_FIELDS.items():
+        # Plain fields: each column is named as its field.
+        pairs = ", ".join(f"'{f}', c.{quote(f)}" for f in ("id", *fields))
+        found[name] = (
+            f"SELECT {agg}({obj}({pairs})) FROM {quote(model._meta.db_table)} c "
+            f"WHERE c.person_id = {person}.{quote('id')}"
+        )
+    return found
 
 
 def with_contacts(people: QuerySet[Person]) -> QuerySet[Person]:
     """The people with their emails, phones, addresses and foreign ids in the same query, as
-    JSON arrays (``api_emails``, …). Reading one person is the API's hottest path, and each
-    extra query is a round trip: one query instead of five (measured on PostgreSQL: 0.4 ms of
-    waiting per query; prefetch_related also spent 1 ms building querysets)."""
+    JSON arrays (``api_emails``, …). Reading one person is the API's hottest path: one query
+    instead of five (each a round trip: 0.4 ms of waiting on PostgreSQL, measured), and no
+    prefetch or expression building (prefetch_related spent 1 ms, ORM-built JSON subqueries
+    2 ms, a person)."""
     return people.annotate(
-        api_emails=_rows(EmailAddress, "address", "is_primary", "status", "subscription"),
-        api_phones=_rows(Phone, "number", "is_primary", "kind", "sms_subscription"),
-        api_addresses=_rows(Address, *ADDRESS_FIELDS),
-        api_external_ids=_rows(ExternalId, "system", "value"),
+        **{
+            name: RawSQL(sql, (), output_field=JSONField())
+            for name, sql in _contact_sql(connection.vendor).items()
+        }
     )
 
 
