@@ -160,14 +160,8 @@ def inbound_hook(
     methods: Sequence[str] = ("POST",),
     max_bytes: int = DEFAULT_MAX_BYTES,
     unreadable: tuple[type[BaseException], ...] = (),
-    off_status: int = 503,
-    denied_status: int = 401,
 ) -> Callable[[View], View]:
-    """Put a view behind the inbound layer (see the module docstring).
-
-    ``off_status`` and ``denied_status`` are 503 and 401; the email services' hooks keep the
-    404 and 400 that django-anymail's own views answer (their tests and their senders' retry
-    rules expect them)."""
+    """Put a view behind the inbound layer (see the module docstring)."""
     shown = label or name
 
     def wrap(view: View) -> View:
@@ -186,7 +180,7 @@ def inbound_hook(
                 pairs = _pairs(credentials())
                 if not pairs:
                     log.error("%s webhook refused: it is not configured", shown)
-                    raise _Refused(off_status, f"The {shown} webhook is not configured.")
+                    raise _Refused(503, f"The {shown} webhook is not configured.")
                 if not _authorised(request, pairs):
                     log.warning(
                         "%s webhook refused: bad credentials from %s",
@@ -194,7 +188,7 @@ def inbound_hook(
                         client_address(request),
                     )
                     raise _Refused(
-                        denied_status,
+                        401,
                         "Authentication required.",
                         headers={"WWW-Authenticate": f'Basic realm="ladder-{name}"'},
                     )

@@ -90,16 +90,16 @@ def test_each_call_is_logged_with_its_answer_size_and_time():
 
 def test_the_email_service_hooks_go_through_the_same_layer(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
-    assert post(POSTMARK, {"RecordType": "Bounce"}, **basic("pm", "pw")).status_code == 404
+    assert post(POSTMARK, {"RecordType": "Bounce"}, **basic("pm", "pw")).status_code == 503
     settings.ANYMAIL = {"WEBHOOK_SECRET": "pm:pw"}
-    assert post(POSTMARK, {"RecordType": "Bounce"}, **basic("pm", "bad")).status_code == 400
+    assert post(POSTMARK, {"RecordType": "Bounce"}, **basic("pm", "bad")).status_code == 401
     assert post(POSTMARK, raw=b"{not json", **basic("pm", "pw")).status_code == 400
     # A rotation: either secret is accepted.
     settings.ANYMAIL = {"WEBHOOK_SECRET": ["old:one", "pm:pw"]}
     assert post(POSTMARK, {"RecordType": "Open", "Recipient": "x@example.org",
                            "MessageID": "m-1"}, **basic("pm", "pw")).status_code == 200  # fmt: skip
     calls = list(HookCall.objects.order_by("id").values_list("hook", "status"))
-    assert calls == [("mail:postmark_tracking", s) for s in (404, 400, 400, 200)]
+    assert calls == [("mail:postmark_tracking", s) for s in (503, 401, 400, 200)]
     assert "Unreadable webhook post" in HookCall.objects.order_by("id")[2].error
 
 

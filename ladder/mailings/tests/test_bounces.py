@@ -76,16 +76,16 @@ def hard_bounce(**changes: object) -> dict[str, object]:
 
 
 def test_the_webhook_refuses_bad_or_missing_credentials(client, delivery):
-    assert post(client, hard_bounce(), secret="postmark:wrong").status_code == 400
+    assert post(client, hard_bounce(), secret="postmark:wrong").status_code == 401
     no_auth = client.post(HOOK, json.dumps(hard_bounce()), content_type="application/json")
-    assert no_auth.status_code == 400
+    assert no_auth.status_code == 401 and "Basic" in no_auth["WWW-Authenticate"]
     assert not Bounce.objects.exists() and not suppressed()
 
 
 def test_the_webhook_is_off_without_a_secret(client, delivery, settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
     response = post(client, hard_bounce(), secret="anything:at-all")
-    assert response.status_code == 404
+    assert response.status_code == 503
     assert not Bounce.objects.exists()
 
 

@@ -163,9 +163,9 @@ def webhook_guard(
     view: Callable[..., HttpResponse], name: str = "mail"
 ) -> Callable[..., HttpResponse]:
     """An anymail webhook behind the inbound layer (`ladder.core.hooks`): Basic auth against
-    the webhook secret, a size limit, and one HookCall per post. It answers 404 while no
-    secret is configured (anymail itself would accept anyone's post) and 400 to bad
-    credentials or a body its service would never send — what anymail's own views answer."""
+    the webhook secret, a size limit, and one HookCall per post — the same answers as every
+    inbound hook: 503 while no secret is configured (anymail itself would accept anyone's
+    post), 401 to bad credentials, 400 to a body its service would never send."""
     return inbound_hook(
         name,
         label="Email service",
@@ -173,6 +173,4 @@ def webhook_guard(
         methods=("POST",),
         max_bytes=MAIL_HOOK_MAX_BYTES,
         unreadable=(ValueError, KeyError, TypeError, AttributeError, AnymailError),
-        off_status=404,
-        denied_status=400,
     )(view)
