@@ -51,7 +51,8 @@ CHECKS = (
 )
 # Cases per operation and phase: enough to find a 500 or a shape the schema does not allow,
 # small enough that five roles run in CI time.
-MAX_EXAMPLES = 3
+# CI-sized by default; a deeper run on purpose: LADDER_SCHEMATHESIS_EXAMPLES=25.
+MAX_EXAMPLES = int(os.environ.get("LADDER_SCHEMATHESIS_EXAMPLES", "3"))
 SEED = 20261201
 
 
