@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import Schema
+from ninja import Router, Schema
 from pydantic import ValidationError as PydanticError
 
 from ladder.actions.models import ActionPage
@@ -34,6 +34,7 @@ from ladder.api.resources.common import (
     pk_from,
     scope_key,
 )
+from ladder.api.schemas import READ_ERRORS, Collection
 from ladder.api.schemas_actions import RecordIn
 from ladder.api.services import person_signup
 from ladder.people.models import Person
@@ -245,6 +246,47 @@ def one_record[M: models.Model](
     if row is None:
         raise hal.not_found(f"{kind} with id = {text[:80]}")
     return hal.resource(render(row))
+
+
+def person_routes(
+    router: Router,
+    *,
+    kind: str,
+    out: type[Schema],
+    rows: Callable[[HttpRequest, int], QuerySet[Any]],
+    page: Callable[[HttpRequest, QuerySet[Any], str], HttpResponse],
+    render: Callable[[HttpRequest, Any], dict[str, Any]],
+) -> None:
+    """A person's records of one kind — ``/people/{id}/<kind>s`` and one of them — for a
+    person within the token's reach (404 otherwise). ``rows(request, person_pk)`` are the
+    person's records the token may see; ``page`` and ``render`` are the kind's own."""
+    from ladder.api.resources.people import person_path
+
+    plural = f"{kind}s"
+
+    def listing(request: HttpRequest, person_id: str, filter: str | None = None) -> HttpResponse:
+        pk = person_in_reach(request, person_id)
+        return page(request, rows(request, pk), f"{person_path(pk)}/{plural}")
+
+    def one(request: HttpRequest, person_id: str, record_id: str) -> HttpResponse:
+        pk = person_in_reach(request, person_id)
+        return one_record(
+            request, rows(request, pk), kind, record_id, lambda row: render(request, row)
+        )
+
+    router.get(
+        f"/people/{{person_id}}/{plural}",
+        response={200: Collection, **READ_ERRORS},
+        summary=f"A person's {plural}",
+        description="Filter on created_date and modified_date.",
+        operation_id=f"person_{plural}",
+    )(listing)
+    router.get(
+        f"/people/{{person_id}}/{plural}/{{record_id}}",
+        response={200: out, **READ_ERRORS},
+        summary=f"One of a person's {plural}",
+        operation_id=f"person_{kind}",
+    )(one)
 
 
 # ---- Bodies sent as query parameters --------------------------------------------------------

@@ -33,7 +33,7 @@ from ladder.api.resources.action_pages import (
     page_path,
     pages_of,
     pages_page,
-    person_in_reach,
+    person_routes,
     record_person,
     records_page,
     status_of,
@@ -312,29 +312,11 @@ def donation_get(request: HttpRequest, donation_id: str) -> HttpResponse:
     )
 
 
-@router.get(
-    "/people/{person_id}/donations",
-    response={200: Collection, **READ_ERRORS},
-    summary="A person's donations",
-    description="Filter on created_date and modified_date.",
-)
-def person_donations(
-    request: HttpRequest, person_id: str, filter: str | None = None
-) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    return donations_page(
-        request, gifts_in(request).filter(person_id=pk), f"{person_path(pk)}/donations"
-    )
+def _persons(request: HttpRequest, pk: int) -> QuerySet[Gift]:
+    return gifts_in(request).filter(person_id=pk)
 
 
-@router.get(
-    "/people/{person_id}/donations/{donation_id}",
-    response={200: DonationOut, **READ_ERRORS},
-    summary="One of a person's donations",
-)
-def person_donation(request: HttpRequest, person_id: str, donation_id: str) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    return one_record(
-        request, gifts_in(request).filter(person_id=pk), "donation", donation_id,
-        lambda g: donation_json(request, g),
-    )  # fmt: skip
+person_routes(
+    router, kind="donation", out=DonationOut, rows=_persons, page=donations_page,
+    render=donation_json,
+)  # fmt: skip

@@ -27,12 +27,13 @@ from ladder.api.auth import writable
 from ladder.api.resources.action_pages import (
     autoresponse_of,
     body_of,
+    one_record,
     page_json,
     page_of,
     page_path,
     pages_of,
     pages_page,
-    person_in_reach,
+    person_routes,
     record_person,
     records_page,
     status_of,
@@ -40,7 +41,7 @@ from ladder.api.resources.action_pages import (
     visible_pages,
     when_of,
 )
-from ladder.api.resources.common import dated, people_of, pk_from
+from ladder.api.resources.common import dated
 from ladder.api.resources.people import person_path
 from ladder.api.schemas import READ_ERRORS, WRITE_ERRORS, Collection
 from ladder.api.schemas_actions import (
@@ -260,14 +261,6 @@ def attendances_page(request: HttpRequest, rows: QuerySet[Rsvp], path: str) -> H
     )  # fmt: skip
 
 
-def one_attendance(request: HttpRequest, rows: QuerySet[Rsvp], text: str) -> HttpResponse:
-    pk = pk_from("attendance", text, "attendance")
-    rsvp = rows.filter(pk=pk, person__in=people_of(request)).first()
-    if rsvp is None:
-        raise hal.not_found(f"attendance with id = {text[:80]}")
-    return hal.resource(attendance_json(request, rsvp))
-
-
 @router.get(
     "/events/{event_id}/attendances",
     response={200: Collection, **READ_ERRORS},
@@ -319,29 +312,17 @@ def attendance_create(
 )
 def attendance_get(request: HttpRequest, event_id: str, attendance_id: str) -> HttpResponse:
     page = page_of(request, "event", event_id)
-    return one_attendance(request, rsvps().filter(shift__event__page=page), attendance_id)
+    return one_record(
+        request, rsvps().filter(shift__event__page=page), "attendance", attendance_id,
+        lambda r: attendance_json(request, r),
+    )  # fmt: skip
 
 
-@router.get(
-    "/people/{person_id}/attendances",
-    response={200: Collection, **READ_ERRORS},
-    summary="A person's attendances",
-    description="Filter on created_date and modified_date.",
-)
-def person_attendances(
-    request: HttpRequest, person_id: str, filter: str | None = None
-) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    rows = rsvps().filter(person_id=pk, shift__event__page__in=visible_pages(request))
-    return attendances_page(request, rows, f"{person_path(pk)}/attendances")
+def _persons(request: HttpRequest, pk: int) -> QuerySet[Rsvp]:
+    return rsvps().filter(person_id=pk, shift__event__page__in=visible_pages(request))
 
 
-@router.get(
-    "/people/{person_id}/attendances/{attendance_id}",
-    response={200: AttendanceOut, **READ_ERRORS},
-    summary="One of a person's attendances",
-)
-def person_attendance(request: HttpRequest, person_id: str, attendance_id: str) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    rows = rsvps().filter(person_id=pk, shift__event__page__in=visible_pages(request))
-    return one_attendance(request, rows, attendance_id)
+person_routes(
+    router, kind="attendance", out=AttendanceOut, rows=_persons, page=attendances_page,
+    render=attendance_json,
+)  # fmt: skip

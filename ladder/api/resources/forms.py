@@ -27,7 +27,7 @@ from ladder.api.resources.action_pages import (
     page_path,
     pages_of,
     pages_page,
-    person_in_reach,
+    person_routes,
     record_person,
     records_page,
     status_of,
@@ -35,7 +35,6 @@ from ladder.api.resources.action_pages import (
     title_of,
     visible_pages,
 )
-from ladder.api.resources.people import person_path
 from ladder.api.schemas import READ_ERRORS, WRITE_ERRORS, Collection
 from ladder.api.schemas_actions import FormIn, FormOut, SubmissionIn, SubmissionOut
 
@@ -178,27 +177,7 @@ def _persons(request: HttpRequest, pk: int) -> QuerySet[Submission]:
     )
 
 
-@router.get(
-    "/people/{person_id}/submissions",
-    response={200: Collection, **READ_ERRORS},
-    summary="A person's submissions",
-    description="Filter on created_date and modified_date.",
-)
-def person_submissions(
-    request: HttpRequest, person_id: str, filter: str | None = None
-) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    return submissions_page(request, _persons(request, pk), f"{person_path(pk)}/submissions")
-
-
-@router.get(
-    "/people/{person_id}/submissions/{submission_id}",
-    response={200: SubmissionOut, **READ_ERRORS},
-    summary="One of a person's submissions",
-)
-def person_submission(request: HttpRequest, person_id: str, submission_id: str) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    return one_record(
-        request, _persons(request, pk), "submission", submission_id,
-        lambda s: submission_out(request, s),
-    )  # fmt: skip
+person_routes(
+    router, kind="submission", out=SubmissionOut, rows=_persons, page=submissions_page,
+    render=submission_out,
+)  # fmt: skip

@@ -30,7 +30,7 @@ from ladder.api.resources.action_pages import (
     page_path,
     pages_of,
     pages_page,
-    person_in_reach,
+    person_routes,
     record_person,
     records_page,
     status_of,
@@ -38,7 +38,6 @@ from ladder.api.resources.action_pages import (
     title_of,
     visible_pages,
 )
-from ladder.api.resources.people import person_path
 from ladder.api.schemas import READ_ERRORS, WRITE_ERRORS, Collection
 from ladder.api.schemas_actions import PetitionIn, PetitionOut, SignatureIn, SignatureOut, TargetIn
 
@@ -240,27 +239,7 @@ def _persons(request: HttpRequest, pk: int) -> QuerySet[Submission]:
     return petition_signatures().filter(person_id=pk, page__in=visible_pages(request))
 
 
-@router.get(
-    "/people/{person_id}/signatures",
-    response={200: Collection, **READ_ERRORS},
-    summary="A person's signatures",
-    description="Filter on created_date and modified_date.",
-)
-def person_signatures(
-    request: HttpRequest, person_id: str, filter: str | None = None
-) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    return signatures_page(request, _persons(request, pk), f"{person_path(pk)}/signatures")
-
-
-@router.get(
-    "/people/{person_id}/signatures/{signature_id}",
-    response={200: SignatureOut, **READ_ERRORS},
-    summary="One of a person's signatures",
-)
-def person_signature(request: HttpRequest, person_id: str, signature_id: str) -> HttpResponse:
-    pk = person_in_reach(request, person_id)
-    return one_record(
-        request, _persons(request, pk), "signature", signature_id,
-        lambda s: signature_json(request, s),
-    )  # fmt: skip
+person_routes(
+    router, kind="signature", out=SignatureOut, rows=_persons, page=signatures_page,
+    render=signature_json,
+)  # fmt: skip

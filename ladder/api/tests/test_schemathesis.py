@@ -99,6 +99,7 @@ def _seed(
             found.setdefault("action_id", []).append(page)  # "/{plural}/{action_id}/embed"
             made_record = made(author.post(f"{plural}/{page}/{records}", record))
             found.setdefault(f"{kind}_id", []).append(made_record)
+            found.setdefault("record_id", []).append(made_record)  # /people/{id}/<kind>s/{…}
     found["list_id"] = [ids.encode("list", partner_list.pk)]
     found["item_id"] = [ids.encode("item", m.pk) for m in partner_list.members.all()]
     tagged = {"kind": "tags", "match": "any", "tags": [ids.decode("tag", tag)]}
