@@ -4,26 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HookCall',
+            name="HookCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hook', models.CharField(max_length=40)),
-                ('received_at', models.DateTimeField(db_index=True)),
-                ('remote_addr', models.CharField(blank=True, default='', max_length=64)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('bytes', models.PositiveIntegerField(default=0)),
-                ('error', models.CharField(blank=True, default='', max_length=500)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hook", models.CharField(max_length=40)),
+                ("received_at", models.DateTimeField(db_index=True)),
+                ("remote_addr", models.CharField(blank=True, default="", max_length=64)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("bytes", models.PositiveIntegerField(default=0)),
+                ("error", models.CharField(blank=True, default="", max_length=500)),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['hook', '-received_at'], name='hookcall_recent')],
+                "indexes": [models.Index(fields=["hook", "-received_at"], name="hookcall_recent")],
             },
         ),
     ]

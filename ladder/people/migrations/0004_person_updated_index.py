@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0003_address_expression_statistics'),
+        ("people", "0003_address_expression_statistics"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['updated_at', 'id'], name='person_updated'),
+            model_name="person",
+            index=models.Index(fields=["updated_at", "id"], name="person_updated"),
         ),
     ]
