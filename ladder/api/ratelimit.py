@@ -5,7 +5,7 @@ shared cache (database, Redis) to count across processes."""
 
 from __future__ import annotations
 
-import time
+from time import time as clock
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,7 +14,7 @@ from django.core.cache import cache
 def over_limit(token_key: str, limit: int | None = None) -> int:
     """0 when this request is allowed, else the seconds until the next window opens."""
     per_minute = limit or settings.LADDER_API_RATE_PER_MINUTE
-    now = time.time()
+    now = clock()
     window = int(now // 60)
     key = f"api-rate:{token_key}:{window}"
     cache.add(key, 0, timeout=120)
