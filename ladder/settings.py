@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ladder.ladders",
     "ladder.actions",
     "ladder.mailings",
+    "ladder.organizing",
     "ladder.api",
     "ninja",
     "anymail",

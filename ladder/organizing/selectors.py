@@ -1,0 +1,121 @@
+"""Reads for field organizing, scoped like everything else: staff see every list; a leader the
+lists of the groups they lead and their own; a volunteer the lists they are assigned to or that
+are open to one of their groups. An entry outside what a user may work answers 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from ladder.activity.catalogue import CONTACT_TYPES, ActivityType
+from ladder.activity.models import Activity
+from ladder.core.models import Role, User
+from ladder.organizing.models import ContactList, ContactPolicy, ListEntry
+from ladder.people.models import Membership
+from ladder.people.selectors import led_group_ids
+
+# Calls and knocks are the "same channel" the policy counts together; any other contact
+# (texts, meetings, relational touches) is "another channel".
+FIELD_TYPES = (ActivityType.CALL, ActivityType.DOOR_KNOCK)
+OTHER_TYPES = tuple(sorted(CONTACT_TYPES - set(FIELD_TYPES)))
+
+
+def policy() -> ContactPolicy:
+    return ContactPolicy.objects.order_by("id").first() or ContactPolicy()
+
+
+def contacted_lately(now: dt.datetime, person: str = "pk") -> Q:
+    """People the policy keeps off a call or walk list at ``now``: a call or knock within
+    ``same_channel_days``, or another contact within ``other_channel_days``. ``person`` names
+    the outer column holding the person's id."""
+    rules = policy()
+    same = Activity.objects.filter(
+        person_id=OuterRef(person),
+        type__in=FIELD_TYPES,
+        occurred_at__gte=now - dt.timedelta(days=rules.same_channel_days),
+    )
+    other = Activity.objects.filter(
+        person_id=OuterRef(person),
+        type__in=OTHER_TYPES,
+        occurred_at__gte=now - dt.timedelta(days=rules.other_channel_days),
+    )
+    return Q(Exists(same)) | Q(Exists(other))
+
+
+def can_build_lists(user: User) -> bool:
+    return user.is_active and (user.sees_everyone or user.role == Role.LEADER)
+
+
+def contact_lists_visible(user: User) -> QuerySet[ContactList]:
+    lists = ContactList.objects.all()
+    if not user.is_active:
+        return lists.none()
+    if user.sees_everyone:
+        return lists
+    mine = Q(volunteers=user) | Q(created_by=user)
+    groups = Membership.objects.filter(person__user=user).values("group_id")
+    mine |= Q(open_to_group=True, group_id__in=groups)
+    if user.role == Role.LEADER:
+        mine |= Q(group_id__in=led_group_ids(user))
+    return lists.filter(mine).distinct()
+
+
+def manages(user: User, contact_list: ContactList) -> bool:
+    """Staff, the list's maker, or a leader of its group: may see every entry and its result."""
+    if user.sees_everyone or contact_list.created_by_id == user.pk:
+        return True
+    return user.role == Role.LEADER and contact_list.group_id in led_group_ids(user)
+
+
+def contact_list_for(user: User, list_id: int) -> ContactList:
+    found = contact_lists_visible(user).select_related("script__survey").filter(pk=list_id).first()
+    if found is None:
+        raise Http404("No such list")
+    return found
+
+
+def entry_for(user: User, entry_id: int) -> ListEntry:
+    """An entry the user may work: one served to them, or any entry of a list they manage."""
+    entry = (
+        ListEntry.objects.select_related("contact_list", "person")
+        .filter(pk=entry_id, contact_list__in=contact_lists_visible(user))
+        .first()
+    )
+    if entry is None or not (entry.served_to_id == user.pk or manages(user, entry.contact_list)):
+        raise Http404("No such entry")
+    return entry
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    waiting: int
+    served: int
+    done: int
+    skipped: int
+    results: dict[str, int]
+
+
+def list_progress(contact_list: ContactList) -> Progress:
+    """Where the list stands, in two indexed aggregate queries."""
+    states = dict(
+        contact_list.entries.values_list("state").annotate(n=Count("id")).values_list("state", "n")  # type: ignore[attr-defined]
+    )
+    results = dict(
+        contact_list.entries.filter(state=ListEntry.State.DONE)  # type: ignore[attr-defined]
+        .values_list("result")
+        .annotate(n=Count("id"))
+        .values_list("result", "n")
+    )
+    S = ListEntry.State
+    return Progress(
+        total=sum(states.values()),
+        waiting=states.get(S.WAITING, 0),
+        served=states.get(S.SERVED, 0),
+        done=states.get(S.DONE, 0),
+        skipped=states.get(S.SKIPPED, 0),
+        results=results,
+    )
