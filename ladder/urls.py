@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("ladder.ladders.ask_urls")),
     path("", include("ladder.actions.urls")),
     path("mailings/", include("ladder.mailings.urls")),
+    path("organize/", include("ladder.organizing.urls")),
     path("m/", include("ladder.mailings.urls_public")),
     path("", include("ladder.web.urls")),
 ]

@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from ladder.activity.catalogue import ActivityType, ContactResult
 from ladder.activity.services import activity_record
 from ladder.core.models import User
+from ladder.mailings.merge import MergeError, compile_subject
 from ladder.organizing.models import (
     ContactList,
     ContactPolicy,
@@ -124,6 +125,10 @@ def script_create(
         raise PermissionDenied
     if not name.strip() or not body.strip():
         raise ValidationError({"body": "A script needs a name and something to say."})
+    try:
+        compile_subject(body)
+    except MergeError as problem:
+        raise ValidationError({"body": str(problem)}) from None
     return Script.objects.create(
         name=name.strip(), body=body, survey=survey, result_codes=list(result_codes),
         group=_group_checked(actor, group), created_by=actor,

@@ -1,0 +1,198 @@
+"""The organizing screens: the lists one may build or work, building one, the organizer's live
+progress, and the volunteer's calling (or door) screen — one household at a time, on a phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ladder.activity.catalogue import CONTACT_TYPES, ActivityType, ContactResult
+from ladder.activity.models import Activity
+from ladder.core.access import current_user, require
+from ladder.mailings.merge import MergeError, Recipient, compile_subject
+from ladder.organizing.forms import AnswersForm, ContactListForm
+from ladder.organizing.models import ContactList, ListEntry
+from ladder.organizing.selectors import (
+    can_build_lists,
+    contact_list_for,
+    contact_lists_visible,
+    entry_for,
+    list_progress,
+    manages,
+)
+from ladder.organizing.services import (
+    contact_list_create,
+    entry_next,
+    entry_record,
+    entry_release,
+)
+from ladder.people.models import Person
+
+
+@login_required
+def lists_view(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    lists = list(contact_lists_visible(user).order_by("-created_at")[:200])
+    rows = [(c, list_progress(c), manages(user, c)) for c in lists]
+    return render(
+        request, "organizing/lists.html", {"rows": rows, "can_build": can_build_lists(user)}
+    )
+
+
+@login_required
+def list_new(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    require(can_build_lists(user))
+    form = ContactListForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                built = contact_list_create(
+                    actor=user, name=data["name"], kind=data["kind"], segment=data["segment"],
+                    static_list=data["static_list"], script=data["script"], group=data["group"],
+                    volunteers=data["volunteers"], open_to_group=data["open_to_group"],
+                )  # fmt: skip
+            except ValidationError as problem:
+                for name, messages in problem.message_dict.items():
+                    form.add_error(name if name in form.fields else None, messages)
+            else:
+                return HttpResponseRedirect(reverse("organizing:list", args=[built.pk]))
+        status = 400
+    return render(request, "organizing/list_new.html", {"form": form}, status=status)
+
+
+def _progress_context(contact_list: ContactList) -> dict[str, Any]:
+    progress = list_progress(contact_list)
+    labels = dict(ContactResult.choices)
+    results = sorted(progress.results.items(), key=lambda kv: -kv[1])
+    callers = (
+        contact_list.entries.filter(state__in=[ListEntry.State.DONE, ListEntry.State.SERVED])  # type: ignore[attr-defined]
+        .exclude(served_to=None)
+        .values("served_to__username")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    return {
+        "contact_list": contact_list,
+        "progress": progress,
+        "share": round(100 * (progress.done + progress.skipped) / progress.total)
+        if progress.total
+        else 0,
+        "results": [
+            (labels.get(code, code), n, round(100 * n / progress.done)) for code, n in results
+        ]
+        if progress.done
+        else [],
+        "callers": list(callers),
+    }
+
+
+@login_required
+def list_view(request: HttpRequest, list_id: int) -> HttpResponse:
+    user = current_user(request)
+    contact_list = contact_list_for(user, list_id)
+    if not manages(user, contact_list):
+        return HttpResponseRedirect(reverse("organizing:work", args=[contact_list.pk]))
+    context = _progress_context(contact_list)
+    template = (
+        "organizing/_progress.html" if request.htmx else "organizing/list.html"  # type: ignore[attr-defined]
+    )
+    return render(request, template, context)
+
+
+def _known(person: Person) -> dict[str, Any]:
+    """What a caller should know before saying hello: the last contact and the last answers."""
+    last = (
+        Activity.objects.filter(person=person, type__in=CONTACT_TYPES)
+        .select_related("actor")
+        .order_by("-occurred_at")
+        .first()
+    )
+    answers = list(
+        Activity.objects.filter(person=person, type=ActivityType.SURVEY_RESPONSE).order_by(
+            "-occurred_at"
+        )[:3]
+    )
+    return {
+        "last": last,
+        "answers": answers,
+        "tags": [t.tag.name for t in person.taggings.select_related("tag")[:6]],
+    }  # type: ignore[attr-defined]
+
+
+def _script_text(contact_list: ContactList, person: Person) -> str:
+    if contact_list.script is None:
+        return ""
+    try:
+        template = compile_subject(contact_list.script.body)
+    except MergeError:
+        return contact_list.script.body
+    return template.render(Recipient(first_name=person.first_name, last_name=person.last_name))
+
+
+@login_required
+def work_view(request: HttpRequest, list_id: int) -> HttpResponse:
+    """The next household for this volunteer, with a form per person; a POST records one."""
+    user = current_user(request)
+    contact_list = contact_list_for(user, list_id)
+    script = contact_list.script
+    status = 200
+    forms_by_entry: dict[int, AnswersForm] = {}
+    if request.method == "POST":
+        entry = entry_for(user, int(request.POST.get("entry", "0") or 0))
+        form = AnswersForm(request.POST, script=script, prefix=f"e{entry.pk}")
+        if form.is_valid():
+            try:
+                entry_record(
+                    actor=user, entry=entry, result=form.cleaned_data["result"],
+                    answers=form.answers(), notes=form.cleaned_data["notes"],
+                )  # fmt: skip
+            except ValidationError as problem:
+                for key, messages in problem.message_dict.items():
+                    name = f"q_{key}" if f"q_{key}" in form.fields else key
+                    form.add_error(name if name in form.fields else None, messages)
+            else:
+                return HttpResponseRedirect(reverse("organizing:work", args=[contact_list.pk]))
+        forms_by_entry[entry.pk] = form
+        status = 400
+    household = entry_next(actor=user, contact_list=contact_list)
+    cards = [
+        {
+            "entry": entry,
+            "person": entry.person,
+            "phone": entry.person.phones.filter(do_not_call=False).order_by("-is_primary").first(),  # type: ignore[attr-defined]
+            "address": entry.person.addresses.order_by("-is_primary").first(),  # type: ignore[attr-defined]
+            "known": _known(entry.person),
+            "script": _script_text(contact_list, entry.person),
+            "form": forms_by_entry.get(entry.pk)
+            or AnswersForm(script=script, prefix=f"e{entry.pk}"),
+        }
+        for entry in household
+    ]
+    context = {
+        "contact_list": contact_list,
+        "cards": cards,
+        "progress": list_progress(contact_list),
+    }
+    return render(request, "organizing/work.html", context, status=status)
+
+
+@login_required
+@require_POST
+def release_view(request: HttpRequest, list_id: int) -> HttpResponse:
+    user = current_user(request)
+    contact_list = contact_list_for(user, list_id)
+    for entry in ListEntry.objects.filter(
+        contact_list=contact_list, served_to=user, state=ListEntry.State.SERVED
+    ):
+        entry_release(actor=user, entry=entry)
+    return HttpResponseRedirect(reverse("organizing:lists"))
