@@ -101,3 +101,10 @@ def _field(question: Question) -> forms.Field:
             return forms.CharField(
                 label=label, required=False, widget=forms.Textarea(attrs={"rows": 2})
             )
+
+
+class ContactsUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Your contacts",
+        help_text="A CSV (name, email, phone, zip columns) or a vCard file from your phone.",
+    )

@@ -17,7 +17,7 @@ from ladder.activity.catalogue import CONTACT_TYPES, ActivityType, ContactResult
 from ladder.activity.models import Activity
 from ladder.core.access import current_user, require
 from ladder.mailings.merge import MergeError, Recipient, compile_subject
-from ladder.organizing.forms import AnswersForm, ContactListForm
+from ladder.organizing.forms import AnswersForm, ContactListForm, ContactsUploadForm
 from ladder.organizing.models import ContactList, ListEntry
 from ladder.organizing.selectors import (
     can_build_lists,
@@ -196,3 +196,33 @@ def release_view(request: HttpRequest, list_id: int) -> HttpResponse:
     ):
         entry_release(actor=user, entry=entry)
     return HttpResponseRedirect(reverse("organizing:lists"))
+
+
+@login_required
+def contacts_view(request: HttpRequest) -> HttpResponse:
+    """The people a volunteer knows, and uploading more of them."""
+    from ladder.organizing.relational import contacts_add, contacts_parse
+    from ladder.people.models import Relationship
+
+    user = current_user(request)
+    form = ContactsUploadForm(request.POST or None, request.FILES or None)
+    uploaded = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                contacts = contacts_parse(upload.read(), upload.name)
+                uploaded = contacts_add(actor=user, contacts=contacts)
+            except ValidationError as problem:
+                form.add_error("file", problem.message_dict.get("file", problem.messages))
+        if uploaded is None:
+            status = 400
+    knower = Person.objects.filter(user=user).first()
+    known = (
+        Relationship.objects.filter(knower=knower).select_related("person").order_by("-id")[:500]
+        if knower
+        else []
+    )
+    context = {"form": form, "uploaded": uploaded, "known": known}
+    return render(request, "organizing/contacts.html", context, status=status)

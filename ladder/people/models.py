@@ -266,6 +266,24 @@ class ExternalId(models.Model):
         indexes = [models.Index(fields=["person"], name="external_id_person")]
 
 
+class Relationship(models.Model):
+    """One person knows another — a volunteer's friends, neighbours, co-workers — so that a
+    campaign can reach people through someone they already answer (relational organizing)."""
+
+    knower = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="knows")
+    # The unique (person, knower) serves "who knows this person?".
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="known_by", db_index=False
+    )
+    how = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "knower"], name="relationship_once")
+        ]
+
+
 class Membership(models.Model):
     # Served by the unique (person, group) and the (group, person) index.
     person = models.ForeignKey(

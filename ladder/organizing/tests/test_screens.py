@@ -91,3 +91,22 @@ def test_a_volunteer_posting_for_someone_not_served_to_them_gets_404(client, set
 def test_only_builders_see_the_new_list_form(client, setup):
     client.force_login(setup["volunteer"])
     assert client.get(reverse("organizing:new")).status_code == 403
+
+
+def test_a_volunteer_uploads_contacts_and_sees_who_they_know(client, db):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ladder.people.services import person_create
+
+    person_create(actor=None, first_name="Ana", last_name="Alvarez", email="ana@example.org")
+    volunteer = make_user("vera", Role.VOLUNTEER)
+    client.force_login(volunteer)
+    url = reverse("organizing:contacts")
+    csv = b"Name,Email\nAna Alvarez,ana@example.org\nNew Person,new@example.org\n"
+    page = client.post(url, {"file": SimpleUploadedFile("contacts.csv", csv)})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert '<strong id="matched-count">1</strong> already with us' in html
+    assert "Ana Alvarez" in html and "New Person" in html
+    bad = client.post(url, {"file": SimpleUploadedFile("c.csv", b"Nickname\nAce\n")})
+    assert bad.status_code == 400 and "No column to match on" in bad.content.decode()

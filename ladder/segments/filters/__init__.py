@@ -32,6 +32,9 @@ Person
   ``{"kind": "groups", "match": "any" | "all" | "none", "groups": [group ids]}``
       membership (``Membership``), not the home group.
   ``{"kind": "point_person", "users": [user ids]}``   an empty list: people with no point person.
+  ``{"kind": "known_by", "groups": [group ids]}``
+      someone with a login (a volunteer, a leader, staff) knows them (`Relationship`); with
+      groups, someone who is a member of one of them. An empty list: known by any volunteer.
 
 Geography (any of the person's active addresses)
   ``{"kind": "postal_code", "codes": ["50309", ...], "prefixes": ["503", ...]}``

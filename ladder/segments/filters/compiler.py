@@ -42,6 +42,7 @@ from ladder.people.models import (
     Membership,
     Person,
     Phone,
+    Relationship,
     Subscription,
     Suppression,
     Tagging,
@@ -281,6 +282,12 @@ class Compiler:
         return Q(point_person_id__in=node["users"])
 
     # -- geography ----------------------------------------------------------------------------
+
+    def _known_by(self, node: dict[str, Any]) -> Q:
+        knowers = Relationship.objects.filter(person_id=OuterRef("pk"), knower__user__isnull=False)
+        if node["groups"]:
+            knowers = knowers.filter(knower__memberships__group_id__in=node["groups"])
+        return Q(Exists(knowers))
 
     def _addresses(self) -> QuerySet[Address]:
         rows = Address.objects.filter(person_id=OuterRef("pk"), status=ContactStatus.ACTIVE)

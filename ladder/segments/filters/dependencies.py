@@ -70,8 +70,8 @@ _LOGGED = {
     "reachable": frozenset({T.EMAIL_UNSUBSCRIBED.value, T.EMAIL_BOUNCED.value}),
     "unsubscribed": frozenset({T.EMAIL_UNSUBSCRIBED.value}),
 }
-_STILL = frozenset({"field", "custom", "groups", "point_person", "postal_code", "address",
-                    "near", "list", "sample"})  # fmt: skip
+_STILL = frozenset({"field", "custom", "groups", "point_person", "known_by", "postal_code",
+                    "address", "near", "list", "sample"})  # fmt: skip
 
 SegmentLookup = Callable[[int], dict[str, Any] | None]
 MAX_DEPTH = 5

@@ -112,6 +112,10 @@ def _condition(node: dict[str, Any], names: _Names) -> str:
         if not node["users"]:
             return "with no point person"
         return f"whose point person is {names.many('core.User', node['users'])}"
+    if kind == "known_by":
+        if not node["groups"]:
+            return "known by a volunteer"
+        return f"known by a volunteer in {names.many('people.Group', node['groups'])}"
     if kind == "postal_code":
         parts = list(node["codes"]) + [f"{p}…" for p in node["prefixes"]]
         return f"in postal code {_join(parts, 'or')}"

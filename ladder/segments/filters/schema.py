@@ -254,6 +254,10 @@ _KINDS: dict[str, _Parser] = {
         "kind": "point_person",
         "users": _ids(n.get("users", []), f"{p}.users", allow_empty=True),
     },
+    "known_by": lambda n, p, d: {
+        "kind": "known_by",
+        "groups": _ids(n.get("groups", []), f"{p}.groups", allow_empty=True),
+    },
     "postal_code": lambda n, p, d: _postal(n, p),
     "address": lambda n, p, d: {
         "kind": "address",
