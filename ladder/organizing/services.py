@@ -240,11 +240,16 @@ def _may_work(actor: User, contact_list: ContactList) -> bool:
 
 
 def entry_next(
-    *, actor: User, contact_list: ContactList, now: dt.datetime | None = None
+    *,
+    actor: User,
+    contact_list: ContactList,
+    now: dt.datetime | None = None,
+    households: int = 1,
 ) -> list[ListEntry]:
-    """The next household on the list for ``actor`` (usually one person): what they already
-    hold, else the first waiting household nobody else has taken. People contacted elsewhere
-    since the list was built are skipped, not served. An empty list: nobody left."""
+    """The next household on the list for ``actor`` — or the next ``households`` of them, a
+    canvasser's packet for a walk — or what they already hold. Households nobody else has
+    taken; people contacted elsewhere since the list was built are skipped, not served. An
+    empty list: nobody left."""
     if not _may_work(actor, contact_list):
         raise PermissionDenied
     if contact_list.status != ContactList.Status.OPEN:
@@ -254,33 +259,37 @@ def entry_next(
     held = list(entries.filter(state=S.SERVED, served_to=actor).order_by("position"))
     if held:
         return held
-    while True:
+    taken = 0
+    while taken < households:
         batch = list(
             entries.filter(state=S.WAITING)
             .order_by("position")
             .values_list("pk", "household", "person_id")[:SERVE_BATCH]
         )
         if not batch:
-            return []
+            break
         touched = set(
             Person.objects.filter(pk__in=[p for _, _, p in batch])
             .filter(contacted_lately(when))
             .values_list("pk", flat=True)
         )
         for pk, household, person_id in batch:
+            if taken >= households:
+                break
             if person_id in touched:
                 entries.filter(pk=pk, state=S.WAITING).update(state=S.SKIPPED, done_at=when)
                 continue
-            taken = entries.filter(pk=pk, state=S.WAITING).update(
+            claimed = entries.filter(pk=pk, state=S.WAITING).update(
                 state=S.SERVED, served_to=actor, served_at=when
             )
-            if not taken:  # another volunteer got there first
+            if not claimed:  # another volunteer got there first
                 continue
+            taken += 1
             if household:
                 entries.filter(household=household, state=S.WAITING).exclude(
                     person_id__in=touched
                 ).update(state=S.SERVED, served_to=actor, served_at=when)
-            return list(entries.filter(state=S.SERVED, served_to=actor).order_by("position"))
+    return list(entries.filter(state=S.SERVED, served_to=actor).order_by("position"))
 
 
 def entry_release(*, actor: User, entry: ListEntry) -> None:

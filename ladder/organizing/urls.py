@@ -10,5 +10,6 @@ urlpatterns = [
     path("contacts/", views.contacts_view, name="contacts"),
     path("<int:list_id>/", views.list_view, name="list"),
     path("<int:list_id>/work/", views.work_view, name="work"),
+    path("<int:list_id>/record/", views.record_view, name="record"),
     path("<int:list_id>/stop/", views.release_view, name="stop"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -139,32 +139,49 @@ def _script_text(contact_list: ContactList, person: Person) -> str:
     return template.render(Recipient(first_name=person.first_name, last_name=person.last_name))
 
 
+WALK_PACKET = 20  # households a canvasser takes out at once (answers queue on the phone)
+
+
+def _record(request: HttpRequest, user: Any, contact_list: ContactList) -> tuple[AnswersForm, bool]:
+    """Record the posted answers for one entry; (form, recorded). Errors land on the form."""
+    entry = entry_for(user, int(request.POST.get("entry", "0") or 0))
+    if entry.contact_list_id != contact_list.pk:
+        raise Http404("No such entry")
+    form = AnswersForm(request.POST, script=contact_list.script, prefix=f"e{entry.pk}")
+    if not form.is_valid():
+        return form, False
+    try:
+        entry_record(
+            actor=user, entry=entry, result=form.cleaned_data["result"],
+            answers=form.answers(), notes=form.cleaned_data["notes"],
+        )  # fmt: skip
+    except ValidationError as problem:
+        for key, messages in problem.message_dict.items():
+            name = f"q_{key}" if f"q_{key}" in form.fields else key
+            form.add_error(name if name in form.fields else None, messages)
+        return form, False
+    return form, True
+
+
 @login_required
 def work_view(request: HttpRequest, list_id: int) -> HttpResponse:
-    """The next household for this volunteer, with a form per person; a POST records one."""
+    """The next household for this volunteer (a packet of them on a walk), with a form per
+    person; a POST records one and moves on."""
     user = current_user(request)
     contact_list = contact_list_for(user, list_id)
     script = contact_list.script
     status = 200
     forms_by_entry: dict[int, AnswersForm] = {}
     if request.method == "POST":
-        entry = entry_for(user, int(request.POST.get("entry", "0") or 0))
-        form = AnswersForm(request.POST, script=script, prefix=f"e{entry.pk}")
-        if form.is_valid():
-            try:
-                entry_record(
-                    actor=user, entry=entry, result=form.cleaned_data["result"],
-                    answers=form.answers(), notes=form.cleaned_data["notes"],
-                )  # fmt: skip
-            except ValidationError as problem:
-                for key, messages in problem.message_dict.items():
-                    name = f"q_{key}" if f"q_{key}" in form.fields else key
-                    form.add_error(name if name in form.fields else None, messages)
-            else:
-                return HttpResponseRedirect(reverse("organizing:work", args=[contact_list.pk]))
-        forms_by_entry[entry.pk] = form
+        form, recorded = _record(request, user, contact_list)
+        if recorded:
+            return HttpResponseRedirect(reverse("organizing:work", args=[contact_list.pk]))
+        forms_by_entry[int(request.POST["entry"])] = form
         status = 400
-    household = entry_next(actor=user, contact_list=contact_list)
+    walking = contact_list.kind == ContactList.Kind.WALK
+    household = entry_next(
+        actor=user, contact_list=contact_list, households=WALK_PACKET if walking else 1
+    )
     cards = [
         {
             "entry": entry,
@@ -182,8 +199,23 @@ def work_view(request: HttpRequest, list_id: int) -> HttpResponse:
         "contact_list": contact_list,
         "cards": cards,
         "progress": list_progress(contact_list),
+        "walking": walking,
     }
     return render(request, "organizing/work.html", context, status=status)
+
+
+@login_required
+@require_POST
+def record_view(request: HttpRequest, list_id: int) -> JsonResponse:
+    """One answer sent from a phone's queue: 200 when recorded (or recorded before — a resend
+    after a lost reply), 400 with the errors by field, 404 for an entry not the sender's."""
+    user = current_user(request)
+    contact_list = contact_list_for(user, list_id)
+    form, recorded = _record(request, user, contact_list)
+    if recorded:
+        return JsonResponse({"recorded": int(request.POST["entry"])})
+    errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+    return JsonResponse({"error": "The answer was not recorded.", "fields": errors}, status=400)
 
 
 @login_required

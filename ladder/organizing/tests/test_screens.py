@@ -110,3 +110,22 @@ def test_a_volunteer_uploads_contacts_and_sees_who_they_know(client, db):
     assert "Ana Alvarez" in html and "New Person" in html
     bad = client.post(url, {"file": SimpleUploadedFile("c.csv", b"Nickname\nAce\n")})
     assert bad.status_code == 400 and "No column to match on" in bad.content.decode()
+
+
+def test_the_queue_endpoint_records_once_refuses_by_field_and_hides_others(client, setup):
+    contact_list, volunteer = setup["list"], setup["volunteer"]
+    client.force_login(volunteer)
+    client.get(reverse("organizing:work", args=[contact_list.pk]))
+    entry = ListEntry.objects.get(contact_list=contact_list, served_to=volunteer)
+    url = reverse("organizing:record", args=[contact_list.pk])
+    prefix = f"e{entry.pk}"
+    refused = client.post(url, {"entry": entry.pk, f"{prefix}-q_issue": "Housing"})
+    assert refused.status_code == 400
+    assert set(refused.json()["fields"]) == {"q_issue", "result"}
+    answer = {"entry": entry.pk, f"{prefix}-result": "talked"}
+    assert client.post(url, answer).json() == {"recorded": entry.pk}
+    assert client.post(url, answer).status_code == 200  # a resend after a lost reply
+    assert Activity.objects.filter(type=ActivityType.CALL).count() == 1
+    other = ListEntry.objects.filter(contact_list=contact_list, served_to=None).first()
+    assert other is not None
+    assert client.post(url, {"entry": other.pk, f"e{other.pk}-result": "talked"}).status_code == 404
