@@ -14,7 +14,7 @@ from ladder.activity.catalogue import CONTACT_TYPES, ActivityType
 from ladder.activity.models import Activity
 from ladder.core.models import Role, User
 from ladder.organizing.models import ContactList, ContactPolicy, ListEntry
-from ladder.people.models import Membership
+from ladder.people.models import Membership, Person, Relationship
 from ladder.people.selectors import led_group_ids
 
 # Calls and knocks are the "same channel" the policy counts together; any other contact
@@ -118,4 +118,64 @@ def list_progress(contact_list: ContactList) -> Progress:
         done=states.get(S.DONE, 0),
         skipped=states.get(S.SKIPPED, 0),
         results=results,
+    )
+
+
+@dataclass(frozen=True)
+class Touches:
+    counts: list[tuple[str, int, int]]  # (type label, all time, last 30 days)
+    recent: list[Activity]
+    answers: list[Activity]
+    known_by: list[str]
+    next_field_contact: dt.datetime | None  # when the policy next allows a call or knock
+
+
+def touch_history(person: Person, *, now: dt.datetime | None = None) -> Touches:
+    """Every contact with one person, in every channel: how many, the latest (when, by whom,
+    the result), their last answers, who knows them, and when the policy next allows a call
+    or a knock: four indexed queries, whatever the length of the history."""
+    from django.utils import timezone
+
+    from ladder.activity.catalogue import ActivityType as T
+
+    when = now or timezone.now()
+    contacts = Activity.objects.filter(person=person, type__in=CONTACT_TYPES)
+    month = when - dt.timedelta(days=30)
+    rows = contacts.values("type").annotate(
+        total=Count("id"), lately=Count("id", filter=Q(occurred_at__gte=month))
+    )
+    labels = dict(T.choices)
+    counts = sorted(
+        ((labels.get(r["type"], r["type"]), r["total"], r["lately"]) for r in rows),
+        key=lambda row: -row[1],
+    )
+    latest = list(
+        Activity.objects.filter(person=person, type__in=[*CONTACT_TYPES, T.SURVEY_RESPONSE])
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:20]
+    )
+    recent = [a for a in latest if a.type in CONTACT_TYPES][:5]
+    answers = [a for a in latest if a.type == T.SURVEY_RESPONSE][:5]
+    known_by = list(
+        Relationship.objects.filter(person=person, knower__user__isnull=False)
+        .select_related("knower")
+        .order_by("knower__sort_name")[:20]
+    )
+    rules = policy()
+    blockers = [
+        a.occurred_at + dt.timedelta(days=rules.same_channel_days)
+        for a in recent
+        if a.type in FIELD_TYPES
+    ] + [
+        a.occurred_at + dt.timedelta(days=rules.other_channel_days)
+        for a in recent
+        if a.type in OTHER_TYPES
+    ]
+    free_at = max(blockers, default=None)
+    return Touches(
+        counts=counts,
+        recent=recent,
+        answers=answers,
+        known_by=[r.knower.display_name for r in known_by],
+        next_field_contact=free_at if free_at and free_at > when else None,
     )

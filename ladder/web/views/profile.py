@@ -18,6 +18,7 @@ from ladder.core.access import current_user
 from ladder.core.models import User
 from ladder.ladders.selectors import profile_panel
 from ladder.mailings.selectors import deliveries_for_person
+from ladder.organizing.selectors import touch_history
 from ladder.people.models import CustomField, Person, Tag
 from ladder.people.selectors import person_for, visible_people
 from ladder.web.forms import (
@@ -106,6 +107,8 @@ def profile_context(
         "ladder_panel": profile_panel(person),
         # Every message the person got, from the mailings the viewer may see (mailings app).
         "mail_deliveries": deliveries_for_person(user, person),
+        # Calls, knocks, texts and relational touches, and who knows them (organizing app).
+        "touches": touch_history(person),
         **_timeline(request, user, person),
     }
 
