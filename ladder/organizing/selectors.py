@@ -5,6 +5,7 @@ are open to one of their groups. An entry outside what a user may work answers 4
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -178,4 +179,76 @@ def touch_history(person: Person, *, now: dt.datetime | None = None) -> Touches:
         answers=answers,
         known_by=[r.knower.display_name for r in known_by],
         next_field_contact=free_at if free_at and free_at > when else None,
+    )
+
+
+@dataclass(frozen=True)
+class MonthOfVolunteers:
+    month: dt.date
+    active: int  # volunteers who made a call, knock, text or relational touch that month
+    kept: int  # of the month before's, how many came back this month
+    retention: int | None  # kept as a percentage of the month before's active volunteers
+
+
+@dataclass(frozen=True)
+class OrganizingMetrics:
+    teams: int
+    leaders_developed: int  # people leading a team (organizers grown from volunteers)
+    people_per_leader: float | None
+    months: list[MonthOfVolunteers]
+
+
+def _month_start(moment: dt.datetime) -> dt.date:
+    return moment.date().replace(day=1)
+
+
+def organizing_metrics(*, now: dt.datetime | None = None, months: int = 6) -> OrganizingMetrics:
+    """Is the organization growing organizers? Teams, their leaders, people per leader, and
+    month by month how many volunteers made contact and how many of them came back."""
+    from django.utils import timezone
+
+    from ladder.people.models import Group
+
+    when = now or timezone.now()
+    teams = Group.objects.filter(kind=Group.Kind.TEAM)
+    leaders_developed = User.objects.filter(led_groups__in=teams).distinct().count()
+    led = Group.objects.annotate(
+        n_leaders=Count("leaders", distinct=True), n_people=Count("memberships", distinct=True)
+    ).filter(n_leaders__gt=0)
+    totals = [(g.n_people, g.n_leaders) for g in led]  # type: ignore[attr-defined]
+    per_leader = round(sum(p for p, _ in totals) / sum(n for _, n in totals), 1) if totals else None
+    first = _month_start(when)
+    starts = []
+    for _ in range(months + 1):
+        starts.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    starts.reverse()
+    since = timezone.make_aware(dt.datetime.combine(starts[0], dt.time()))
+    rows = (
+        Activity.objects.filter(type__in=CONTACT_TYPES, occurred_at__gte=since, actor__isnull=False)
+        .values_list("actor_id", "occurred_at")
+        .iterator()
+    )
+    by_month: dict[dt.date, set[int]] = {start: set() for start in starts}
+    for actor_id, occurred in rows:
+        month = _month_start(timezone.localtime(occurred))
+        if month in by_month:
+            by_month[month].add(actor_id)
+    found = []
+    for before, month in itertools.pairwise(starts):
+        earlier, now_active = by_month[before], by_month[month]
+        kept = len(earlier & now_active)
+        found.append(
+            MonthOfVolunteers(
+                month=month,
+                active=len(now_active),
+                kept=kept,
+                retention=round(100 * kept / len(earlier)) if earlier else None,
+            )
+        )
+    return OrganizingMetrics(
+        teams=teams.count(),
+        leaders_developed=leaders_developed,
+        people_per_leader=per_leader,
+        months=found,
     )

@@ -26,6 +26,7 @@ from ladder.organizing.selectors import (
     entry_for,
     list_progress,
     manages,
+    organizing_metrics,
 )
 from ladder.organizing.services import (
     contact_list_create,
@@ -41,9 +42,13 @@ def lists_view(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     lists = list(contact_lists_visible(user).order_by("-created_at")[:200])
     rows = [(c, list_progress(c), manages(user, c)) for c in lists]
-    return render(
-        request, "organizing/lists.html", {"rows": rows, "can_build": can_build_lists(user)}
-    )
+    context = {
+        "rows": rows,
+        "can_build": can_build_lists(user),
+        # Organization-wide figures: staff only.
+        "metrics": organizing_metrics() if user.sees_everyone else None,
+    }
+    return render(request, "organizing/lists.html", context)
 
 
 @login_required
