@@ -34,7 +34,7 @@ from ladder.organizing.services import (
     entry_record,
     entry_release,
 )
-from ladder.people.models import Person
+from ladder.people.models import Address, Person, Phone, Tagging
 
 
 @login_required
@@ -114,24 +114,39 @@ def list_view(request: HttpRequest, list_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-def _known(person: Person) -> dict[str, Any]:
-    """What a caller should know before saying hello: the last contact and the last answers."""
-    last = (
-        Activity.objects.filter(person=person, type__in=CONTACT_TYPES)
+def _known_for(people: list[Person]) -> dict[int, dict[str, Any]]:
+    """What a caller should know before saying hello — the last contact, the last answers,
+    tags, the number to call and the door — for every person on the screen at once (a walk
+    packet holds 20 households): five queries, not five per person."""
+    pks = [p.pk for p in people]
+    known: dict[int, dict[str, Any]] = {
+        pk: {"last": None, "answers": [], "tags": [], "phone": None, "address": None} for pk in pks
+    }
+    lately = (
+        Activity.objects.filter(
+            person_id__in=pks, type__in=[*CONTACT_TYPES, ActivityType.SURVEY_RESPONSE]
+        )
         .select_related("actor")
-        .order_by("-occurred_at")
-        .first()
+        .order_by("-occurred_at", "-id")[: 40 * len(pks)]
     )
-    answers = list(
-        Activity.objects.filter(person=person, type=ActivityType.SURVEY_RESPONSE).order_by(
-            "-occurred_at"
-        )[:3]
-    )
-    return {
-        "last": last,
-        "answers": answers,
-        "tags": [t.tag.name for t in person.taggings.select_related("tag")[:6]],
-    }  # type: ignore[attr-defined]
+    for activity in lately:
+        mine = known[activity.person_id]
+        if activity.type == ActivityType.SURVEY_RESPONSE:
+            if len(mine["answers"]) < 3:
+                mine["answers"].append(activity)
+        elif mine["last"] is None:
+            mine["last"] = activity
+    for tagging in Tagging.objects.filter(person_id__in=pks).select_related("tag"):
+        if len(known[tagging.person_id]["tags"]) < 6:
+            known[tagging.person_id]["tags"].append(tagging.tag.name)
+    phones = Phone.objects.filter(person_id__in=pks, do_not_call=False)
+    for phone in phones.order_by("-is_primary", "id"):  # the primary first
+        if known[phone.person_id]["phone"] is None:
+            known[phone.person_id]["phone"] = phone
+    for address in Address.objects.filter(person_id__in=pks).order_by("-is_primary", "id"):
+        if known[address.person_id]["address"] is None:
+            known[address.person_id]["address"] = address
+    return known
 
 
 def _script_text(contact_list: ContactList, person: Person) -> str:
@@ -187,13 +202,14 @@ def work_view(request: HttpRequest, list_id: int) -> HttpResponse:
     household = entry_next(
         actor=user, contact_list=contact_list, households=WALK_PACKET if walking else 1
     )
+    known = _known_for([entry.person for entry in household])
     cards = [
         {
             "entry": entry,
             "person": entry.person,
-            "phone": entry.person.phones.filter(do_not_call=False).order_by("-is_primary").first(),  # type: ignore[attr-defined]
-            "address": entry.person.addresses.order_by("-is_primary").first(),  # type: ignore[attr-defined]
-            "known": _known(entry.person),
+            "phone": known[entry.person_id]["phone"],
+            "address": known[entry.person_id]["address"],
+            "known": known[entry.person_id],
             "script": _script_text(contact_list, entry.person),
             "form": forms_by_entry.get(entry.pk)
             or AnswersForm(script=script, prefix=f"e{entry.pk}"),

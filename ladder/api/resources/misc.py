@@ -160,22 +160,30 @@ _empty("surveys", "osdi:surveys", TITLED, "List surveys")
 _empty("unique_id_lists", "action_network:unique_id_lists", NAMED, "List unique id lists")
 
 
-@router.get(
-    "/campaigns/{campaign_id}", response={200: Resource, **READ_ERRORS}, summary="One campaign"
-)
-def campaign_get(request: HttpRequest, campaign_id: str) -> HttpResponse:
-    not_partner(request)
-    raise _none("campaign", campaign_id)
+def _absent(path: str, what: str) -> None:
+    """``/<path>/{record_id}`` for a kind Ladder does not have: always a 404."""
+
+    def handler(request: HttpRequest, record_id: str) -> HttpResponse:
+        not_partner(request)
+        raise _none(what, record_id)
+
+    handler.__name__ = f"{path}_get"
+    router.get(
+        f"/{path}/{{record_id}}",
+        response={200: Resource, **READ_ERRORS},
+        summary=f"One {what}",
+        operation_id=f"{path}_get",
+    )(handler)
 
 
-@router.get(
-    "/event_campaigns/{event_campaign_id}",
-    response={200: Resource, **READ_ERRORS},
-    summary="One event campaign",
-)
-def event_campaign_get(request: HttpRequest, event_campaign_id: str) -> HttpResponse:
-    not_partner(request)
-    raise _none("event campaign", event_campaign_id)
+for _path, _what in (
+    ("campaigns", "campaign"),
+    ("event_campaigns", "event campaign"),
+    ("advocacy_campaigns", "advocacy campaign"),
+    ("surveys", "survey"),
+    ("unique_id_lists", "unique id list"),
+):
+    _absent(_path, _what)
 
 
 @router.get(
@@ -191,16 +199,6 @@ def event_campaign_events(
     return empty_collection(
         request, "osdi:events", f"event_campaigns/{event_campaign_id[:80]}/events", TITLED
     )
-
-
-@router.get(
-    "/advocacy_campaigns/{advocacy_campaign_id}",
-    response={200: Resource, **READ_ERRORS},
-    summary="One advocacy campaign",
-)
-def advocacy_campaign_get(request: HttpRequest, advocacy_campaign_id: str) -> HttpResponse:
-    not_partner(request)
-    raise _none("advocacy campaign", advocacy_campaign_id)
 
 
 @router.get(
@@ -260,22 +258,6 @@ def person_outreach(request: HttpRequest, person_id: str, outreach_id: str) -> H
     not_partner(request)
     _reachable(request, person_id)
     raise _none("outreach", outreach_id)
-
-
-@router.get("/surveys/{survey_id}", response={200: Resource, **READ_ERRORS}, summary="One survey")
-def survey_get(request: HttpRequest, survey_id: str) -> HttpResponse:
-    not_partner(request)
-    raise _none("survey", survey_id)
-
-
-@router.get(
-    "/unique_id_lists/{unique_id_list_id}",
-    response={200: Resource, **READ_ERRORS},
-    summary="One unique id list",
-)
-def unique_id_list_get(request: HttpRequest, unique_id_list_id: str) -> HttpResponse:
-    not_partner(request)
-    raise _none("unique id list", unique_id_list_id)
 
 
 EMBED_KEYS = (
