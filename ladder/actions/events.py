@@ -382,8 +382,9 @@ def event_propose(
     now: dt.datetime | None = None,
 ) -> ActionPage:
     """A supporter proposes their own event (a house party, a letter-writing evening). It
-    waits for staff, unless the host is trusted (tagged LADDER_TRUSTED_HOST_TAG): then it is
-    published at once. Either way the host gets their own page to run it (the host link)."""
+    waits for staff, unless the host is trusted (tagged LADDER_TRUSTED_HOST_TAG, which a granted
+    "host" responsibility gives them, see `ladder.ladders.pathways`): then it is published at
+    once. Either way the host gets their own page to run it (the host link)."""
     from django.conf import settings
     from django.utils.html import escape, linebreaks
 

@@ -187,6 +187,9 @@ def seed_ladders() -> list[Ladder]:
             ),
         ],
     )
+    # Pathways: each of the upper rungs suggests a responsibility to the chapter's leaders.
+    for rung, kind in zip(v[2:], ("caller", "host", "team_leader"), strict=True):
+        Rung.objects.filter(pk=rung.pk).update(grants=kind)
     donor = _ladder("donor", "Donor", "From a first gift to sustaining the organization.", 2)
     _rungs(
         donor,

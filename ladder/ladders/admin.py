@@ -32,7 +32,16 @@ def _recompute_later(request: HttpRequest, what: str) -> None:
 class RungForm(forms.ModelForm):
     class Meta:
         model = Rung
-        fields = ["position", "name", "responsibilities", "criteria", "next_steps"]
+        fields = [
+            "position", "name", "responsibilities", "criteria", "next_steps",
+            "grants", "grants_automatically",
+        ]  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("grants_automatically") and not data.get("grants"):
+            self.add_error("grants", "Choose the responsibility to grant.")
+        return data
 
     def clean_criteria(self) -> dict[str, Any]:
         try:

@@ -6,6 +6,9 @@
   `RungMove`, which the ladder screen reads for conversion and time-on-rung figures.
 * The **engagement score** is a decayed, weighted sum of a person's activities, kept in
   `PersonStats` (see `ladder.ladders.scoring`); `EngagementConfig` holds its weights.
+* A rung can carry a **responsibility** (host, caller, team leader): reaching it suggests the
+  responsibility to the person's leaders, or grants it at once when the rung says so, with the
+  permissions that go with it (`ladder.ladders.pathways`).
 * An **ask** needs N people; Ladder offers it to the best-fit people in waves and stops at N
   accepted (`AskOffer` is one offer to one person and its answer).
 """
@@ -50,6 +53,12 @@ class Ladder(models.Model):
         return self.name
 
 
+class ResponsibilityKind(models.TextChoices):
+    HOST = "host", "Event host"
+    CALLER = "caller", "Caller"
+    TEAM_LEADER = "team_leader", "Team leader"
+
+
 class Rung(models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="rungs")
     # 1 is the bottom rung; higher is more responsibility.
@@ -60,6 +69,13 @@ class Rung(models.Model):
     # [{"text": "Host a house party", "channel": "events"}, ...]; channel is one of
     # events, calls, email, social, giving, any — matched against the person's habits.
     next_steps = models.JSONField(default=list, blank=True)
+    # The responsibility reaching this rung brings; suggested to leaders unless granted at once.
+    grants = models.CharField(
+        max_length=16, choices=ResponsibilityKind.choices, blank=True, default=""
+    )
+    grants_automatically = models.BooleanField(
+        default=False, help_text="Grant the responsibility on reaching the rung, not suggest it."
+    )
 
     class Meta:
         ordering = ["ladder", "position"]
@@ -104,6 +120,35 @@ class RungMove(models.Model):
             models.Index(fields=["ladder", "moved_at"], name="rung_move_ladder_time"),
             models.Index(fields=["person", "ladder"], name="rung_move_person"),
         ]
+
+
+class Responsibility(models.Model):
+    """A responsibility suggested to or held by one person (one row per person and kind)."""
+
+    class Status(models.TextChoices):
+        SUGGESTED = "suggested", "Suggested"
+        GRANTED = "granted", "Granted"
+        DECLINED = "declined", "Not now"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="responsibilities")
+    kind = models.CharField(max_length=16, choices=ResponsibilityKind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUGGESTED)
+    rung = models.ForeignKey(
+        Rung, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    suggested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Why a grant could not be carried out yet ("needs a login"), shown beside the suggestion.
+    note = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], name="responsibility_once")
+        ]
+        indexes = [models.Index(fields=["status", "-suggested_at"], name="responsibility_waiting")]
 
 
 class Ask(models.Model):
@@ -180,6 +225,8 @@ __all__ = [
     "AskOffer",
     "EngagementConfig",
     "Ladder",
+    "Responsibility",
+    "ResponsibilityKind",
     "Rung",
     "RungMove",
     "RungPlacement",

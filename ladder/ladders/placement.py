@@ -10,7 +10,8 @@ and the rung their criteria reach (a CASE over the compiled criteria, top rung f
 people whose rung changes go into a temporary table, and four statements write from it: the
 `RungMove` rows, a ``level_change`` activity per move (idempotency key
 ``level:<ladder>:<person>:<to rung or off>:<timestamp>``), the new placements, and the
-removals. No per-person ORM saves.
+removals; then one more suggests the responsibilities of the rungs reached (`pathways`). No
+per-person ORM saves.
 
 Two entry points:
 
@@ -47,6 +48,7 @@ from django.utils import timezone
 from ladder.activity.catalogue import ActivityChannel, ActivityType, Direction
 from ladder.activity.models import Activity
 from ladder.ladders.models import Ladder, Rung, RungMove, RungPlacement
+from ladder.ladders.pathways import suggest_from_moves
 from ladder.ladders.scoring import (
     VOLUNTEER_TYPES,
     Scoring,
@@ -267,6 +269,8 @@ def _place(
     # No try/finally: on an error the transaction rolls back, and the table with it (DDL is
     # transactional on both databases); the DROP above also clears any leftover.
     moves = _write_moves(ladder, rungs, now)
+    if moves:
+        suggest_from_moves(MOVES, rungs, now)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {MOVES}")
         # The next ladder's criteria may read these placements (rung conditions).

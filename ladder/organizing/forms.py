@@ -108,3 +108,31 @@ class ContactsUploadForm(forms.Form):
         label="Your contacts",
         help_text="A CSV (name, email, phone, zip columns) or a vCard file from your phone.",
     )
+
+
+class TeamForm(forms.Form):
+    """A team under a group: its name, the login who leads it, and who is in it (the group's
+    people of one segment or list, or nobody yet)."""
+
+    name = forms.CharField(max_length=200, label="Team name")
+    leader = forms.ModelChoiceField(queryset=User.objects.none(), label="Led by")
+    segment = forms.ModelChoiceField(
+        queryset=Segment.objects.none(), required=False, label="Members from a segment"
+    )
+    static_list = forms.ModelChoiceField(
+        queryset=StaticList.objects.none(), required=False, label="…or a static list"
+    )
+
+    def __init__(self, *args: Any, user: User, candidates: list[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[c.pk for c in candidates]
+        ).order_by("username")
+        self.fields["segment"].queryset = segments_visible(user).order_by("name")  # type: ignore[attr-defined]
+        self.fields["static_list"].queryset = lists_visible(user).order_by("name")  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("segment") and data.get("static_list"):
+            self.add_error("static_list", "Choose a segment or a list, not both.")
+        return data

@@ -1,22 +1,27 @@
 """Reads for field organizing, scoped like everything else: staff see every list; a leader the
 lists of the groups they lead and their own; a volunteer the lists they are assigned to or that
-are open to one of their groups. An entry outside what a user may work answers 404."""
+are open to one of their groups (every call list of their groups, once they are a granted
+caller). An entry outside what a user may work answers 404."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from ladder.activity.catalogue import CONTACT_TYPES, ActivityType
 from ladder.activity.models import Activity
 from ladder.core.models import Role, User
+from ladder.ladders.models import Responsibility, ResponsibilityKind
 from ladder.organizing.models import ContactList, ContactPolicy, ListEntry
 from ladder.people.models import Membership, Person, Relationship
 from ladder.people.selectors import led_group_ids
+from ladder.segments.models import Segment, StaticList
 
 # Calls and knocks are the "same channel" the policy counts together; any other contact
 # (texts, meetings, relational touches) is "another channel".
@@ -59,9 +64,26 @@ def contact_lists_visible(user: User) -> QuerySet[ContactList]:
     mine = Q(volunteers=user) | Q(created_by=user)
     groups = Membership.objects.filter(person__user=user).values("group_id")
     mine |= Q(open_to_group=True, group_id__in=groups)
+    # A granted caller (a pathway responsibility) works every call list of their groups.
+    caller = Responsibility.objects.filter(
+        person__user=user, kind=ResponsibilityKind.CALLER, status=Responsibility.Status.GRANTED
+    )
+    mine |= Q(Exists(caller)) & Q(kind=ContactList.Kind.CALL, group_id__in=groups)
     if user.role == Role.LEADER:
         mine |= Q(group_id__in=led_group_ids(user))
     return lists.filter(mine).distinct()
+
+
+def universe_people(actor: User, segment: Segment | None, static_list: StaticList | None) -> Any:
+    """The people of one segment or one static list, as ``actor`` may see them."""
+    from ladder.segments.selectors import list_people, segment_people
+
+    if (segment is None) == (static_list is None):
+        raise ValidationError({"segment": "Build the list from one segment or one static list."})
+    if segment is not None:
+        return segment_people(actor, segment.definition)
+    assert static_list is not None
+    return list_people(actor, static_list)
 
 
 def manages(user: User, contact_list: ContactList) -> bool:

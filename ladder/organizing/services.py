@@ -32,7 +32,13 @@ from ladder.organizing.models import (
     Script,
     Survey,
 )
-from ladder.organizing.selectors import can_build_lists, contacted_lately, manages, policy
+from ladder.organizing.selectors import (
+    can_build_lists,
+    contacted_lately,
+    manages,
+    policy,
+    universe_people,
+)
 from ladder.organizing.walking import household_of, walk_key
 from ladder.people.models import Address, Group, Person, Phone
 from ladder.people.selectors import led_group_ids
@@ -144,17 +150,6 @@ def policy_set(*, actor: User, same_channel_days: int, other_channel_days: int) 
     return current
 
 
-def _universe(actor: User, segment: Segment | None, static_list: StaticList | None) -> Any:
-    from ladder.segments.selectors import list_people, segment_people
-
-    if (segment is None) == (static_list is None):
-        raise ValidationError({"segment": "Build the list from one segment or one static list."})
-    if segment is not None:
-        return segment_people(actor, segment.definition)
-    assert static_list is not None
-    return list_people(actor, static_list)
-
-
 def _call_rows(people: QuerySet[Person]) -> list[tuple[int, str, tuple[Any, ...]]]:
     """(person, household, order) for everyone with a phone we may call; a shared number is
     one household."""
@@ -211,7 +206,7 @@ def contact_list_create(
     if not name.strip():
         raise ValidationError({"name": "Give the list a name."})
     when = now or timezone.now()
-    universe = _universe(actor, segment, static_list)
+    universe = universe_people(actor, segment, static_list)
     reachable = universe.exclude(contacted_lately(when))
     rows = _call_rows(reachable) if kind == ContactList.Kind.CALL else _walk_rows(reachable)
     rows.sort(key=lambda row: row[2])

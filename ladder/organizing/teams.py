@@ -36,6 +36,12 @@ def team_create(
     )
     if len(reachable) != len({p.pk for p in people}):
         raise ValidationError({"members": "Only people you can see can join the team."})
+    return _team(parent=parent, name=name, leader=leader, members=people, actor=actor)
+
+
+def _team(
+    *, parent: Group, name: str, leader: User, members: Iterable[Person], actor: User | None
+) -> Group:
     team = Group.objects.create(
         name=name.strip()[:200], slug=unique_slug(Group, f"{parent.slug} {name}", length=90),
         kind=Group.Kind.TEAM, parent=parent,
@@ -44,6 +50,21 @@ def team_create(
     if leader.role == Role.VOLUNTEER:
         leader.role = Role.LEADER
         leader.save(update_fields=["role"])
-    for person in [volunteer_person(leader), *people]:
+    for person in [volunteer_person(leader), *members]:
         group_add_person(actor=actor, group=team, person=person)
     return team
+
+
+@transaction.atomic
+def team_for_new_leader(*, person: Person, parent: Group, granted_by: User | None) -> Group:
+    """The team a person gets when the "team leader" responsibility is granted to them (by a
+    leader, or by the rung itself): empty but for them, under ``parent``, led by their login.
+    Granting twice gives one team."""
+    leader = person.user
+    if leader is None:
+        raise ValidationError("A team leader needs a login.")
+    existing = Group.objects.filter(parent=parent, kind=Group.Kind.TEAM, leaders=leader).first()
+    if existing is not None:
+        return existing
+    name = f"{person.first_name or leader.username}'s team"
+    return _team(parent=parent, name=name, leader=leader, members=(), actor=granted_by)

@@ -7,7 +7,7 @@ in group B, and a volunteer sees only the people assigned to them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -28,12 +28,17 @@ from ladder.people.normalize import InvalidContact, normalise_phone
 
 def led_group_ids(user: User) -> set[int]:
     """The groups a user leads, with every group nested below them."""
+    return groups_below(user.led_groups.values_list("id", flat=True))
+
+
+def groups_below(roots: Iterable[int]) -> set[int]:
+    """``roots`` and every group nested below them (groups are few: one query for all)."""
     edges = list(Group.objects.values_list("id", "parent_id"))
     children: dict[int | None, list[int]] = {}
     for gid, parent in edges:
         children.setdefault(parent, []).append(gid)
     found: set[int] = set()
-    stack = list(user.led_groups.values_list("id", flat=True))
+    stack = list(roots)
     while stack:
         gid = stack.pop()
         if gid not in found:
