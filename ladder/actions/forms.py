@@ -12,6 +12,9 @@ from ladder.actions.models import ActionPage, PersonalGoal
 from ladder.actions.payments import PROCESSORS
 from ladder.actions.safety import HONEYPOT
 from ladder.core.models import User
+from ladder.organizing.forms import question_field
+from ladder.organizing.models import Survey
+from ladder.organizing.selectors import surveys_visible
 from ladder.people.models import CustomField, Group
 from ladder.people.normalize import InvalidContact, normalise_email, normalise_phone
 from ladder.people.selectors import groups_visible
@@ -111,6 +114,14 @@ class ActionForm(LadderForm):
         self.questions.sort(key=lambda f: page.questions.index(f.key))
         for field in self.questions:
             self.fields[f"q_{field.key}"] = CustomFieldsForm._input(field)
+        self.survey_questions = (
+            list(page.survey.questions.all())
+            if page.survey is not None
+            and page.kind in (ActionPage.Kind.PETITION, ActionPage.Kind.FORM)
+            else []
+        )
+        for question in self.survey_questions:
+            self.fields[f"sv_{question.key}"] = question_field(question)
         if page.consent_wording:
             self.fields["email_opt_in"] = forms.BooleanField(
                 label=page.consent_wording, required=False
@@ -160,6 +171,11 @@ class ActionForm(LadderForm):
     def answers(self) -> dict[str, Any]:
         return {f.key: self.cleaned_data.get(f"q_{f.key}", "") for f in self.questions}
 
+    def survey_answers(self) -> dict[str, Any]:
+        """The survey's answers given (unanswered questions left out)."""
+        given = {q.key: self.cleaned_data.get(f"sv_{q.key}") for q in self.survey_questions}
+        return {k: v for k, v in given.items() if v not in (None, "", [])}
+
     def public_fields(self) -> list[Any]:
         """The visible fields, in order (the hidden ones and the honeypot are drawn apart)."""
         hidden = {"token", "ref", HONEYPOT, "email_opt_in", "shift", "amount", "other_amount",
@@ -207,6 +223,11 @@ class PageForm(LadderForm):
         label="Questions", required=False, widget=forms.SelectMultiple(attrs={"size": 5}),
         help_text="Custom fields to ask; the answers land on the person's profile.",
     )  # fmt: skip
+    survey = forms.ModelChoiceField(
+        label="Survey", queryset=Survey.objects.none(), required=False,
+        empty_label="— none —",
+        help_text="Petitions and forms: the survey's questions, asked under the page's own.",
+    )  # fmt: skip
     consent_wording = forms.CharField(
         label="Email opt-in wording", max_length=500, required=False,
         initial="Yes, send me email updates. I can unsubscribe at any time.",
@@ -250,8 +271,12 @@ class PageForm(LadderForm):
     def __init__(self, data: Any = None, *, user: User, page: ActionPage | None = None) -> None:
         initial: dict[str, Any] = {}
         if page is not None:
-            initial = {name: getattr(page, name) for name in self.base_fields if name != "group"}
-            initial["group"] = page.group_id
+            initial = {
+                name: getattr(page, name)
+                for name in self.base_fields
+                if name not in ("group", "survey")
+            }
+            initial["group"], initial["survey"] = page.group_id, page.survey_id
             initial["suggested_amounts"] = ", ".join(str(a) for a in page.suggested_amounts)
         super().__init__(data, initial=initial)
         cast(forms.MultipleChoiceField, self.fields["questions"]).choices = list(
@@ -259,6 +284,8 @@ class PageForm(LadderForm):
         )
         groups = groups_visible(user).order_by("name")
         cast(forms.ModelChoiceField, self.fields["group"]).queryset = groups
+        surveys = surveys_visible(user).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["survey"]).queryset = surveys
         if page is not None:
             self.fields["kind"].disabled = True
 

@@ -47,6 +47,11 @@ class ActionPage(models.Model):
     goal = models.PositiveIntegerField(null=True, blank=True)
     # Keys of custom fields asked on the page, in order (reusing `people.CustomField`).
     questions = models.JSONField(default=list, blank=True)
+    # A survey asked on the page (petitions and forms): the same questions callers and
+    # canvassers ask, each answer an activity that can set a tag or a field.
+    survey = models.ForeignKey(
+        "organizing.Survey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     ask_phone = models.BooleanField(default=False)
     ask_postal_code = models.BooleanField(default=True)
     # The words next to the email opt-in box, recorded verbatim in the consent ledger.

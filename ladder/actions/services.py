@@ -40,7 +40,7 @@ PAGE_FIELDS = (
     "title", "body", "target", "goal", "questions", "ask_phone", "ask_postal_code",
     "consent_wording", "thanks_text", "autoresponse_subject", "autoresponse_body",
     "allowed_origins", "group", "suggested_amounts", "allow_recurring", "processor",
-    "processor_url", "allow_fundraisers", "public_leaderboard",
+    "processor_url", "allow_fundraisers", "public_leaderboard", "survey",
 )  # fmt: skip
 
 
@@ -88,6 +88,12 @@ def _clean_page(actor: User, fields: dict[str, Any]) -> dict[str, Any]:
         "https://secure.actblue.com/"
     ):
         errors["processor_url"] = "Give the ActBlue form's address (https://secure.actblue.com/…)."
+    survey = clean.get("survey")
+    if survey is not None:
+        from ladder.organizing.selectors import surveys_visible
+
+        if not surveys_visible(actor).filter(pk=survey.pk).exists():
+            errors["survey"] = "Choose one of your surveys."
     group = clean.get("group")
     if group is not None and not groups_visible(actor).filter(pk=group.pk).exists():
         errors["group"] = "You do not lead that group."
@@ -254,6 +260,19 @@ def _answers(page: ActionPage, values: dict[str, Any]) -> dict[str, Any]:
     return {key: values[key] for key in page.questions if values.get(key) not in (None, "")}
 
 
+def _survey_checked(page: ActionPage, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(questions by key, cleaned answers) of the page's survey; ValidationError on a bad one."""
+    if not raw or page.survey is None:
+        return {}, {}
+    from ladder.organizing.surveys import answer_clean
+
+    questions = {q.key: q for q in page.survey.questions.all()}
+    unknown = sorted(set(raw) - set(questions))
+    if unknown:
+        raise ValidationError({"survey": f"Not questions of this page's survey: {unknown}."})
+    return questions, {key: answer_clean(questions[key], value) for key, value in raw.items()}
+
+
 @transaction.atomic
 def action_take(
     *,
@@ -265,14 +284,18 @@ def action_take(
     phone: str = "",
     postal_code: str = "",
     answers: dict[str, Any] | None = None,
+    survey_answers: dict[str, Any] | None = None,
     email_opt_in: bool = False,
     referral_code: str = "",
     now: dt.datetime | None = None,
 ) -> Taken:
-    """Sign a petition or send a form (``email`` and ``phone`` normalised by the caller)."""
+    """Sign a petition or send a form (``email`` and ``phone`` normalised by the caller).
+    ``survey_answers`` answer the page's survey (question key → raw value); a bad one raises
+    ValidationError keyed by the question before anything is written."""
     if page.kind not in ACTION_TYPES:
         raise ValueError(f"{page.kind} pages take RSVPs or gifts, not submissions")
     when = now or timezone.now()
+    questions, surveyed = _survey_checked(page, survey_answers or {})
     repeat = Submission.objects.filter(page=page, token=token).select_related("person").first()
     if repeat is not None:
         return Taken(repeat, repeat.person, new_action=False)
@@ -283,6 +306,16 @@ def action_take(
     given = _answers(page, answers or {})
     if given:
         custom_fields_set(actor=None, person=person, values=given)
+    if surveyed and page.survey is not None:
+        from ladder.organizing.surveys import survey_answers_record
+
+        # Keyed by page and person: the same answers sent again (a new form, a double tap)
+        # are written once.
+        survey_answers_record(
+            actor=None, person=person, survey=page.survey, questions=questions,
+            answers=surveyed, when=when, source=f"page:{page.slug}", channel="web",
+            key=f"page:{page.pk}:{person.pk}",
+        )  # fmt: skip
     earlier = Submission.objects.filter(page=page, person=person).first()
     if earlier is not None:
         if given:

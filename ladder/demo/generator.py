@@ -34,6 +34,7 @@ from ladder.demo.history.touches import engagement, ensure_every_type, first_tou
 from ladder.demo.ladders import seed_ladders
 from ladder.demo.load import Loaded, Progress, load_activities, load_plan
 from ladder.demo.mailings import demo_mailings
+from ladder.demo.organizing import demo_organizing
 from ladder.demo.people import build_groups, build_organizers, build_people, build_recruiters
 from ladder.demo.plan import Plan, Story
 from ladder.demo.segments import demo_segments
@@ -141,6 +142,7 @@ def generate_demo(
     demo_asks(now=plan.now, seed=seed)  # asks need the ladders' placements
     demo_actions(now=plan.now, seed=seed)  # public pages, acted on through their services
     demo_mailings()  # the year's email as mailings with reports, and a draft to send
+    demo_organizing()  # the issues survey, a script, and each chapter's call and walk lists
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,

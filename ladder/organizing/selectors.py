@@ -18,9 +18,16 @@ from ladder.activity.catalogue import CONTACT_TYPES, ActivityType
 from ladder.activity.models import Activity
 from ladder.core.models import Role, User
 from ladder.ladders.models import Responsibility, ResponsibilityKind
-from ladder.organizing.models import ContactList, ContactPolicy, ListEntry
+from ladder.organizing.models import (
+    ContactList,
+    ContactPolicy,
+    ListEntry,
+    Question,
+    Script,
+    Survey,
+)
 from ladder.people.models import Membership, Person, Relationship
-from ladder.people.selectors import led_group_ids
+from ladder.people.selectors import led_group_ids, visible_people
 from ladder.segments.models import Segment, StaticList
 
 # Calls and knocks are the "same channel" the policy counts together; any other contact
@@ -84,6 +91,82 @@ def universe_people(actor: User, segment: Segment | None, static_list: StaticLis
         return segment_people(actor, segment.definition)
     assert static_list is not None
     return list_people(actor, static_list)
+
+
+def surveys_visible(user: User) -> QuerySet[Survey]:
+    """Staff see every survey; a leader those of the groups they lead and their own."""
+    surveys = Survey.objects.all()
+    if not can_build_lists(user):
+        return surveys.none()
+    if user.sees_everyone:
+        return surveys
+    return surveys.filter(Q(group_id__in=led_group_ids(user)) | Q(created_by=user))
+
+
+@dataclass(frozen=True)
+class QuestionResults:
+    question: Question
+    # (answer, people, percent of those who answered, what the answer sets)
+    answers: list[tuple[str, int, int, str]]
+    answered: int
+
+
+def _effect_text(question: Question, answer: str) -> str:
+    effect = question.effects.get(answer) or {}
+    if effect.get("tag"):
+        return f"tag: {effect['tag']}"
+    if effect.get("field"):
+        return f"{effect['field'][0]} = {effect['field'][1]}"
+    return ""
+
+
+def survey_results(user: User, survey: Survey) -> list[QuestionResults]:
+    """How the people ``user`` may see answered each question: one grouped query; a
+    several-choice answer counts once for each choice picked. Free-text answers are counted,
+    not listed (they are on each profile)."""
+    rows = (
+        Activity.objects.filter(
+            type=ActivityType.SURVEY_RESPONSE, object_type="survey", object_id=survey.pk,
+            person__in=visible_people(user).values("pk"),
+        )
+        .values_list("payload__question", "payload__answer")
+        .annotate(n=Count("pk"))
+    )  # fmt: skip
+    counts: dict[str, dict[str, int]] = {}
+    for key, answer, n in rows:
+        per = counts.setdefault(str(key), {})
+        for one in answer if isinstance(answer, list) else [answer]:
+            per[str(one)] = per.get(str(one), 0) + n
+    results = []
+    for question in survey.questions.all():
+        per = counts.get(question.key, {})
+        if question.kind == Question.Kind.TEXT:
+            answered = sum(per.values())
+            results.append(QuestionResults(question, [], answered))
+            continue
+        order = (
+            [str(n) for n in range(question.scale_min, question.scale_max + 1)]
+            if question.kind == Question.Kind.SCALE
+            else list(question.choices)
+        )
+        answered = sum(per.values())
+        shown = []
+        for a in order:
+            n = per.get(a, 0)
+            shown.append(
+                (a, n, round(100 * n / answered) if answered else 0, _effect_text(question, a))
+            )
+        results.append(QuestionResults(question, shown, answered))
+    return results
+
+
+def scripts_visible(user: User) -> QuerySet[Script]:
+    scripts = Script.objects.all()
+    if not can_build_lists(user):
+        return scripts.none()
+    if user.sees_everyone:
+        return scripts
+    return scripts.filter(Q(group_id__in=led_group_ids(user)) | Q(created_by=user))
 
 
 def manages(user: User, contact_list: ContactList) -> bool:

@@ -39,16 +39,15 @@ from ladder.organizing.selectors import (
     policy,
     universe_people,
 )
-from ladder.organizing.walking import household_of, walk_key
+from ladder.organizing.surveys import answer_clean, survey_answers_record
+from ladder.organizing.walking import Door, walk_order
 from ladder.people.models import Address, Group, Person, Phone
 from ladder.people.selectors import led_group_ids
-from ladder.people.services import custom_fields_set, tag_add
 from ladder.segments.models import Segment, StaticList
 
 S = ListEntry.State
 SERVE_BATCH = 50
 INSERT_BATCH = 5000
-TEXT_ANSWER_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -173,13 +172,15 @@ def _walk_rows(people: QuerySet[Person]) -> list[tuple[int, str, tuple[Any, ...]
     )
     rows = (
         people.filter(Exists(addresses))
-        .annotate(line1=addresses.values("line1")[:1], postal=addresses.values("postal_code")[:1])
-        .values_list("pk", "line1", "postal")
+        .annotate(
+            line1=addresses.values("line1")[:1],
+            postal=addresses.values("postal_code")[:1],
+            lat=addresses.values("latitude")[:1],
+            lon=addresses.values("longitude")[:1],
+        )
+        .values_list("pk", "line1", "postal", "lat", "lon")
     )
-    return [
-        (pk, household_of(line1, postal), (*walk_key(line1, postal), pk))
-        for pk, line1, postal in rows.iterator()
-    ]
+    return walk_order(Door(*row) for row in rows.iterator())
 
 
 @transaction.atomic
@@ -294,47 +295,6 @@ def entry_release(*, actor: User, entry: ListEntry) -> None:
     )
 
 
-def _answer(question: Question, raw: Any) -> Any:
-    kind = question.kind
-    if kind == Question.Kind.SINGLE:
-        if raw not in question.choices:
-            raise ValidationError({question.key: f"Choose one of {', '.join(question.choices)}."})
-        return raw
-    if kind == Question.Kind.MULTI:
-        picked = [raw] if isinstance(raw, str) else list(raw or [])
-        if not picked or any(p not in question.choices for p in picked):
-            raise ValidationError({question.key: f"Choose from {', '.join(question.choices)}."})
-        return picked
-    if kind == Question.Kind.SCALE:
-        try:
-            number = int(raw)
-        except (TypeError, ValueError):
-            number = question.scale_min - 1
-        if not question.scale_min <= number <= question.scale_max:
-            raise ValidationError(
-                {question.key: f"Give a number from {question.scale_min} to {question.scale_max}."}
-            )
-        return number
-    text = str(raw or "").strip()
-    if len(text) > TEXT_ANSWER_MAX:
-        raise ValidationError({question.key: f"At most {TEXT_ANSWER_MAX} characters."})
-    return text
-
-
-def _effects(actor: User, person: Person, question: Question, value: Any) -> None:
-    picked = value if isinstance(value, list) else [value]
-    fields: dict[str, Any] = {}
-    for choice in picked:
-        effect = question.effects.get(str(choice)) or {}
-        if effect.get("tag"):
-            tag_add(actor=actor, person=person, name=effect["tag"])
-        if effect.get("field"):
-            key, field_value = effect["field"]
-            fields[key] = field_value
-    if fields:
-        custom_fields_set(actor=actor, person=person, values=fields)
-
-
 @transaction.atomic
 def entry_record(
     *,
@@ -369,7 +329,7 @@ def entry_record(
     unknown = set(given) - set(questions)
     if unknown:
         raise ValidationError({"answers": f"Not questions of this survey: {sorted(unknown)}."})
-    clean = {key: _answer(questions[key], raw) for key, raw in given.items()}
+    clean = {key: answer_clean(questions[key], raw) for key, raw in given.items()}
     when = now or timezone.now()
     kind = (
         ActivityType.CALL if contact_list.kind == ContactList.Kind.CALL else ActivityType.DOOR_KNOCK
@@ -381,18 +341,12 @@ def entry_record(
         payload={"list": contact_list.name, **({"notes": notes.strip()} if notes.strip() else {})},
         idempotency_key=f"entry:{locked.pk}",
     )  # fmt: skip
-    channel = "phone" if kind == ActivityType.CALL else "door"
-    for key, value in clean.items():
-        question = questions[key]
-        activity_record(
-            person=person, type=ActivityType.SURVEY_RESPONSE, actor=actor, occurred_at=when,
-            channel=channel, source=f"list:{contact_list.pk}", object_type="survey",
-            object_id=question.survey_id,
-            payload={"survey": script.survey.name if script and script.survey else "",
-                     "question": key, "prompt": question.prompt, "answer": value},
-            idempotency_key=f"entry:{locked.pk}:{key}",
+    if script is not None and script.survey is not None:
+        survey_answers_record(
+            actor=actor, person=person, survey=script.survey, questions=questions,
+            answers=clean, when=when, source=f"list:{contact_list.pk}",
+            channel="phone" if kind == ActivityType.CALL else "door", key=f"entry:{locked.pk}",
         )  # fmt: skip
-        _effects(actor, person, question, value)
     locked.state, locked.result, locked.done_at = S.DONE, result, when
     if locked.served_to_id is None:
         locked.served_to = actor

@@ -62,7 +62,7 @@ def definition_check(user: User, data: object, *, segment: Segment | None = None
         kind = node["kind"]
         if kind in ("segment", "list"):
             wanted[kind].append((node["id"], f"{path}.id"))
-        elif kind == "groups":
+        elif kind in ("groups", "known_by"):
             wanted["groups"].extend(
                 (pk, f"{path}.groups[{i}]") for i, pk in enumerate(node["groups"])
             )

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,13 +122,21 @@ def page_view(request: HttpRequest, slug: str) -> HttpResponse:
         return _rsvp(request, page, form)
     if page.kind == ActionPage.Kind.DONATION:
         return _give(request, page, form, shown.nonce, fundraiser=None)
-    taken = action_take(
-        page=page, token=shown.nonce, email=data["email"],
-        first_name=data["first_name"], last_name=data["last_name"],
-        phone=data.get("phone", ""), postal_code=data.get("postal_code", ""),
-        answers=form.answers(), email_opt_in=bool(data.get("email_opt_in")),
-        referral_code=data.get("ref", ""),
-    )  # fmt: skip
+    try:
+        taken = action_take(
+            page=page, token=shown.nonce, email=data["email"],
+            first_name=data["first_name"], last_name=data["last_name"],
+            phone=data.get("phone", ""), postal_code=data.get("postal_code", ""),
+            answers=form.answers(), survey_answers=form.survey_answers(),
+            email_opt_in=bool(data.get("email_opt_in")),
+            referral_code=data.get("ref", ""),
+        )  # fmt: skip
+    except ValidationError as problem:  # a survey answer the form let through: say which
+        again = _fresh(form, page)
+        again.is_valid()
+        for key, errors in problem.message_dict.items():
+            again.add_error(f"sv_{key}" if f"sv_{key}" in again.fields else None, errors)
+        return _render(request, page, "actions/page.html", {"form": again}, status=400)
     return redirect("actions:thanks", slug=page.slug, ticket=_ticket("s", taken.submission.pk))
 
 

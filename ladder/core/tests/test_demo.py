@@ -490,3 +490,26 @@ def test_demo_mail_history_is_in_the_ledger_with_a_finished_test_and_a_draft(dem
     draft = Mailing.objects.get(status=Mailing.Status.DRAFT)
     assert len(draft.subjects) == 3 and draft.include_segments.exists()
     assert draft.pk > sent.order_by("-pk")[0].pk  # new mailings number after the history's
+
+
+def test_demo_field_program_has_its_survey_script_and_chapter_lists(demo):
+    from ladder.activity.catalogue import ActivityType
+    from ladder.activity.models import Activity
+    from ladder.demo.data import DORMANT_CHAPTER
+    from ladder.ladders.models import Responsibility
+    from ladder.organizing.models import ContactList, Survey
+
+    survey = Survey.objects.get(name="Issues survey")
+    keys = set(survey.questions.values_list("key", flat=True))
+    assert keys == {"support_score", "top_issue", "on_your_mind"}
+    answers = Activity.objects.filter(type=ActivityType.SURVEY_RESPONSE)
+    assert answers.exists() and not answers.exclude(object_id=survey.pk).exists()
+    assert set(answers.values_list("payload__question", flat=True)) <= keys
+    lists = ContactList.objects.select_related("group", "script")
+    chapters = {c.group.slug for c in lists if c.group}
+    assert chapters and DORMANT_CHAPTER not in chapters
+    assert all(c.script is not None and c.script.survey == survey for c in lists)
+    assert {c.kind for c in lists} == {"call", "walk"}
+    assert all(c.size == c.entries.count() for c in lists)
+    # The pathway rungs suggested responsibilities to the leaders as the year was replayed.
+    assert Responsibility.objects.filter(status="suggested").exists()

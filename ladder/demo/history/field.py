@@ -49,6 +49,12 @@ CALL_RESULTS: tuple[tuple[str, int], ...] = (
 )
 RSVP_CHANCE = (0.0, 0.015, 0.05, 0.18, 0.35)  # by level
 SURVEY = "Issues survey"
+# The questions' keys in `ladder.demo.organizing`'s survey, by the words asked.
+SURVEY_KEYS = {
+    "Support score": "support_score",
+    "Top issue": "top_issue",
+    "What's on your mind?": "on_your_mind",
+}
 
 
 @dataclass
@@ -249,7 +255,7 @@ def survey(story: Story, person: PersonPlan, when: dt.datetime, actor: str, *, d
     score = rng.choices((1, 2, 3, 4, 5), (30 + 5 * person.level, 25, 20, 12, 8))[0]
     issue = rng.choice(person.interests or TAGS_ISSUES)
 
-    def answer(question: str, value: str) -> bool:
+    def answer(prompt: str, value: str) -> bool:
         return story.act(
             person.n,
             T.SURVEY_RESPONSE,
@@ -258,7 +264,12 @@ def survey(story: Story, person: PersonPlan, when: dt.datetime, actor: str, *, d
             channel=channel,
             object_type="survey",
             object_id=1,
-            payload={"survey": SURVEY, "question": question, "answer": value},
+            payload={
+                "survey": SURVEY,
+                "question": SURVEY_KEYS[prompt],
+                "prompt": prompt,
+                "answer": value,
+            },
         )
 
     if answer("Support score", str(score)):

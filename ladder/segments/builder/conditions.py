@@ -179,6 +179,23 @@ class GroupsForm(ConditionForm):
         return {"match": node["match"], "groups": [str(g) for g in node["groups"]]}
 
 
+class KnownByForm(ConditionForm):
+    kind, title, menu = "known_by", "Known by a volunteer", "Who"
+    groups = forms.MultipleChoiceField(
+        label="In groups", required=False, help_text="None chosen: any volunteer."
+    )
+
+    def setup(self) -> None:
+        self.fields["groups"].choices = _ids(self.choices.groups)  # type: ignore[attr-defined]
+
+    def condition(self) -> dict[str, Any]:
+        return {"kind": "known_by", "groups": [int(g) for g in self.cleaned_data["groups"]]}
+
+    @classmethod
+    def initial_for(cls, node: dict[str, Any], choices: Choices) -> dict[str, Any] | None:
+        return {"groups": [str(g) for g in node["groups"]]}
+
+
 class AddressForm(ConditionForm):
     kind, title, menu = "address", "Region, city or district", "Where"
     field = forms.ChoiceField(choices=list(ADDRESS_LABELS.items()), label="Lives in")
@@ -509,6 +526,7 @@ ROW_FORMS: dict[str, type[ConditionForm]] = {
     for cls in (
         TagsForm,
         GroupsForm,
+        KnownByForm,
         CustomForm,
         PersonFieldForm,
         AddressForm,

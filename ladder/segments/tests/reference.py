@@ -31,6 +31,7 @@ from ladder.people.models import (
     Membership,
     Person,
     Phone,
+    Relationship,
     Suppression,
     Tagging,
 )
@@ -101,6 +102,7 @@ class Snapshot:
     people: dict[int, dict[str, Any]] = field(default_factory=dict)
     tags: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     groups: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    knowers: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # who knows them
     addresses: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     emails: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     phones: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -117,13 +119,21 @@ class Snapshot:
     def load(cls) -> Snapshot:
         snap = cls()
         for row in Person.objects.values(
-            "id", *TEXT_FIELDS, *DATE_FIELDS, "custom_fields", "point_person_id", "merged_into_id"
+            "id",
+            *TEXT_FIELDS,
+            *DATE_FIELDS,
+            "custom_fields",
+            "point_person_id",
+            "merged_into_id",
+            "user_id",
         ):
             snap.people[row["id"]] = row
         for person_id, tag_id in Tagging.objects.values_list("person_id", "tag_id"):
             snap.tags[person_id].add(tag_id)
         for person_id, group_id in Membership.objects.values_list("person_id", "group_id"):
             snap.groups[person_id].add(group_id)
+        for person_id, knower_id in Relationship.objects.values_list("person_id", "knower_id"):
+            snap.knowers[person_id].add(knower_id)
         for row in Address.objects.values():
             snap.addresses[row["person_id"]].append(dict(row))
         for row in EmailAddress.objects.values():
@@ -330,6 +340,17 @@ class _Evaluator:
         if not users:
             return self.where(lambda pid: self.data.people[pid]["point_person_id"] is None)
         return self.where(lambda pid: self.data.people[pid]["point_person_id"] in users)
+
+    def kind_known_by(self, c: dict[str, Any]) -> set[int]:
+        # Someone with a login knows them; with groups, someone who is a member of one of them.
+        groups = set(c["groups"])
+
+        def counts(knower: int) -> bool:
+            if self.data.people[knower]["user_id"] is None:
+                return False
+            return not groups or bool(self.data.groups.get(knower, set()) & groups)
+
+        return self.where(lambda pid: any(counts(k) for k in self.data.knowers.get(pid, ())))
 
     # Geography -------------------------------------------------------------------------------
 

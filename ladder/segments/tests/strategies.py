@@ -38,6 +38,7 @@ from ladder.people.models import (
     Membership,
     Person,
     Phone,
+    Relationship,
     Suppression,
     Tag,
     Tagging,
@@ -148,6 +149,9 @@ class DatasetSpec:
     merged: dict[int, int]  # person index -> index of the person they were merged into
     lists: list[set[int]]  # person indexes
     seed: int = 0  # what `random_dataset` made it from
+    # person index -> user index: whose login a person is (person 0 is always user 0's)
+    logins: dict[int, int] = field(default_factory=lambda: {0: 0})
+    knows: set[tuple[int, int]] = field(default_factory=set)  # (knower, person) indexes
 
 
 @dataclass
@@ -288,7 +292,35 @@ def random_dataset(seed: int, min_people: int = 5, max_people: int = 20) -> Data
         if winner != loser and winner not in merged:
             merged[loser] = winner
     lists = [set(rng.sample(range(count), rng.randint(0, count))) for _ in range(2)]
-    return DatasetSpec(people=people, merged=merged, lists=lists, seed=seed)
+    logins, knows = _relationships(rng, count, merged)
+    return DatasetSpec(
+        people=people, merged=merged, lists=lists, seed=seed, logins=logins, knows=knows
+    )
+
+
+def _relationships(
+    rng: random.Random, count: int, merged: dict[int, int]
+) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """Who has a login (person 0, and now and then users 1 and 2 too) and who knows whom.
+
+    Knowers are mostly people with a login — in no group, one or two, as their own spec drew
+    them — and sometimes people without one, who do not count. The people they know may be
+    merged away. A knower with a login is never merged away (the spec does not say whether
+    such a knower counts) and nobody knows themselves (a volunteer's contacts leave out their
+    own record)."""
+    logins = {0: 0}
+    free = [i for i in range(1, count) if i not in merged]
+    for user in range(1, USERS):
+        if free and rng.random() < 0.6:
+            logins[free.pop(rng.randrange(len(free)))] = user
+    knowers = list(logins)
+    knows: set[tuple[int, int]] = set()
+    for person in range(count):
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):
+            knower = rng.choice(knowers) if rng.random() < 0.75 else rng.randrange(count)
+            if knower != person:
+                knows.add((knower, person))
+    return logins, knows
 
 
 def datasets(min_people: int = 5, max_people: int = 20) -> st.SearchStrategy[DatasetSpec]:
@@ -298,7 +330,7 @@ def datasets(min_people: int = 5, max_people: int = 20) -> st.SearchStrategy[Dat
 @dataclass
 class Fixed:
     """What every dataset shares and the test creates once: tags, groups, users (user 0 is
-    person 0's login), and two ladders of 3 and 2 rungs."""
+    person 0's login; users 1 and 2 are sometimes someone's), and two ladders of 3 and 2 rungs."""
 
     tags: list[int]
     groups: list[int]
@@ -367,7 +399,7 @@ def build(spec: DatasetSpec, fixed: Fixed, now: dt.datetime = NOW) -> World:
                 birthdate=p.birthdate,
                 custom_fields=p.custom_fields,
                 point_person_id=users[p.point_person] if p.point_person is not None else None,
-                user_id=users[0] if i == 0 else None,
+                user_id=users[spec.logins[i]] if i in spec.logins else None,
             )
             for i, p in enumerate(spec.people)
         ]
@@ -398,6 +430,9 @@ def build(spec: DatasetSpec, fixed: Fixed, now: dt.datetime = NOW) -> World:
             for i, p in enumerate(spec.people)
             for g in p.groups
         ]
+    )
+    Relationship.objects.bulk_create(
+        [Relationship(knower_id=ids[k], person_id=ids[p]) for k, p in sorted(spec.knows)]
     )
     Address.objects.bulk_create(
         [Address(person_id=ids[i], **a) for i, p in enumerate(spec.people) for a in p.addresses]
@@ -765,6 +800,12 @@ def leaf_options(world: World, snap: Snapshot) -> list[st.SearchStrategy[dict[st
             }
         ),
         geography_condition(),
+        st.fixed_dictionaries(
+            {
+                "kind": st.just("known_by"),
+                "groups": st.lists(st.sampled_from(world.groups), max_size=2, unique=True),
+            }
+        ),
         st.fixed_dictionaries(
             {"kind": st.just("reachable"), "channel": st.sampled_from(["email", "sms", "phone"])}
         ),

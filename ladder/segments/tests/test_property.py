@@ -1,12 +1,12 @@
 """The compiler against the reference evaluator, on generated data and generated trees.
 
 Each example draws a small dataset (people with names, custom fields, tags, groups, point
-people, addresses, emails, phones, suppressions, activities, ladder placements, lists, a merged
-person or two), writes it with bulk inserts, rebuilds the rollups and scores, saves two segments
-(the second may use the first), and then checks several generated definitions: the compiled SQL
-(through `segment_people`, and the bare `compile_definition` Q) must select exactly the people
-that `reference.evaluate` selects. The dataset lives in a savepoint that is rolled back after the
-example, so examples never see each other's rows.
+people, logins and who knows whom, addresses, emails, phones, suppressions, activities, ladder
+placements, lists, a merged person or two), writes it with bulk inserts, rebuilds the rollups and
+scores, saves two segments (the second may use the first), and then checks several generated
+definitions: the compiled SQL (through `segment_people`, and the bare `compile_definition` Q)
+must select exactly the people that `reference.evaluate` selects. The dataset lives in a
+savepoint that is rolled back after the example, so examples never see each other's rows.
 
 A failure prints the definition and which ids only one side selected; `reference.py` says, rule
 by rule, what the specification means.
@@ -84,6 +84,10 @@ def _people(snap: Snapshot, ids: set[int]) -> str:
             "person": snap.people.get(pid),
             "tags": snap.tags.get(pid),
             "groups": snap.groups.get(pid),
+            "known by": {
+                k: {"user": snap.people[k]["user_id"], "groups": sorted(snap.groups.get(k, ()))}
+                for k in sorted(snap.knowers.get(pid, ()))
+            },
             "addresses": snap.addresses.get(pid),
             "emails": snap.emails.get(pid),
             "phones": snap.phones.get(pid),

@@ -14,8 +14,9 @@ from django.test import Client
 
 from ladder.core.models import Role
 from ladder.core.testing import make_user
-from ladder.people.models import Tag
+from ladder.people.models import Relationship, Tag
 from ladder.people.selectors import visible_people
+from ladder.people.services import group_add_person, person_create
 from ladder.segments.models import Segment, StaticList
 from ladder.segments.services import list_from_segment, segment_create
 from ladder.segments.tests.universe import build, expected, universe
@@ -214,6 +215,136 @@ def test_volunteers_may_not_use_the_builder(cast):
     assert client.get("/segments/").status_code == 403
     assert client.get("/segments/new/").status_code == 403
     assert client.post("/segments/preview/", {}).status_code == 403
+
+
+@pytest.fixture
+def knowers(two_groups, cast) -> dict[str, set[int]]:
+    """Volunteers who know some of the cast: one in group a, one in group b, one in no group, and
+    a person in group a without a login (who does not count). Returns who each one knows."""
+    by_name = {s.first: s.person for s in cast}
+    known = {
+        "a": ["Rosa", "June", "Tom"],  # June is in group b, Tom in none
+        "b": ["Kim", "Lena"],
+        "none": ["Dev"],
+        "no login": ["Omar"],
+    }
+    for label, names in known.items():
+        user = None if label == "no login" else make_user(f"knower-{label[:2]}", Role.VOLUNTEER)
+        knower = person_create(actor=None, first_name="Knower", last_name=label, user=user)
+        if label in ("a", "b", "no login"):
+            group = two_groups[0] if label in ("a", "no login") else two_groups[1]
+            group_add_person(actor=None, group=group, person=knower)
+        for name in names:
+            Relationship.objects.create(knower=knower, person=by_name[name])
+    return {label: {by_name[n].pk for n in names} for label, names in known.items()}
+
+
+def known_by_post(*groups: object, **extra: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "match": "all", "mode": "rows", "rows": "0", "sample_seed": "0",
+        "c0-kind": "known_by", "c0-groups": [str(g) for g in groups],
+    }  # fmt: skip
+    data.update(extra)
+    return data
+
+
+def test_builder_offers_known_by_a_volunteer_among_the_users_groups(
+    leader_a, two_groups, cast, knowers
+):
+    client = client_for(leader_a)
+    page = client.get("/segments/new/").content.decode()
+    assert 'value="add:known_by"' in page and "Known by a volunteer" in page
+    base = {"mode": "rows", "match": "all", "rows": "", "sample_seed": "0"}
+    html = client.post(
+        "/segments/new/", {**base, "action": "add:known_by"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'name="c0-kind" value="known_by"' in html and 'name="c0-groups"' in html
+    assert f'<option value="{two_groups[0].pk}">' in html
+    assert f'<option value="{two_groups[1].pk}">' not in html  # not a group they lead
+    # Just added, with no group chosen, it already counts: the leader's people known by anyone.
+    visible = set(visible_people(leader_a).values_list("pk", flat=True))
+    anyone = knowers["a"] | knowers["b"] | knowers["none"]
+    assert f'data-count="{len(anyone & visible)}"' in html
+    assert 'id="live-description">Known by a volunteer</p>' in html
+
+
+def test_preview_counts_people_known_by_a_volunteer(staff_user, two_groups, cast, knowers):
+    client = client_for(staff_user)
+    group_a, group_b = (g.pk for g in two_groups)
+    any_volunteer = knowers["a"] | knowers["b"] | knowers["none"]  # not Omar: no login knows him
+    for groups, members in [
+        ((), any_volunteer),
+        ((group_a,), knowers["a"]),
+        ((group_a, group_b), knowers["a"] | knowers["b"]),
+    ]:
+        response = client.post("/segments/preview/", known_by_post(*groups))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f'data-count="{len(members)}"' in html, groups
+        assert "&quot;kind&quot;: &quot;known_by&quot;" in html  # the JSON mirror
+    assert (
+        "Known by a volunteer in Des Moines"
+        in client.post("/segments/preview/", known_by_post(group_a)).content.decode()
+    )
+    # As a "minus" row beside another: known by a volunteer, but not by one in group a.
+    data = {
+        **known_by_post(), "rows": "0,1", "c1-kind": "known_by",
+        "c1-groups": [str(group_a)], "c1-minus": "on",
+    }  # fmt: skip
+    html = client.post("/segments/preview/", data).content.decode()
+    assert f'data-count="{len(any_volunteer - knowers["a"])}"' in html
+    assert "Known by a volunteer, minus known by a volunteer in Des Moines" in html
+    # Saved, and opened again for editing, it is the same row.
+    data = {**known_by_post(group_a), "action": "save", "name": "Friends of A"}
+    assert client.post("/segments/new/", data).status_code == 302
+    segment = Segment.objects.get()
+    assert segment.definition["match"]["of"] == [{"kind": "known_by", "groups": [group_a]}]
+    assert segment.last_count == len(knowers["a"])
+    page = client.get(f"/segments/{segment.pk}/edit/").content.decode()
+    assert 'data-kind="known_by"' in page
+    assert f'<option value="{group_a}" selected>' in page
+
+
+def test_a_leader_counts_their_own_people_known_by_a_volunteer_in_their_group(
+    leader_a, two_groups, cast, knowers
+):
+    visible = set(visible_people(leader_a).values_list("pk", flat=True))
+    html = (
+        client_for(leader_a)
+        .post("/segments/preview/", known_by_post(two_groups[0].pk))
+        .content.decode()
+    )
+    assert f'data-count="{len(knowers["a"] & visible)}"' in html
+    assert knowers["a"] - visible  # June and Tom are known in group a but not the leader's
+
+
+def test_a_leader_cannot_pick_another_groups_volunteers(leader_a, two_groups, cast, knowers):
+    client = client_for(leader_a)
+    theirs = two_groups[1].pk
+    # The row says what is wrong and is left out of the live count; nothing fails.
+    response = client.post("/segments/preview/", known_by_post(theirs))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"In groups: Select a valid choice. {theirs} is not one of the available choices" in (
+        html
+    )
+    assert "1 condition not filled in yet is left out of the count" in html
+    # Saving refuses it.
+    data = {**known_by_post(theirs), "action": "save", "name": "Theirs"}
+    response = client.post("/segments/new/", data)
+    assert response.status_code == 400
+    assert "Some conditions are not filled in correctly" in response.content.decode()
+    # So does the JSON, with the place it was named.
+    naming = {"version": 1, "match": {"kind": "known_by", "groups": [theirs]}}
+    data = {"mode": "json", "match": "all", "definition_json": json.dumps(naming)}
+    response = client.post("/segments/preview/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"match.groups[0]: there is no group #{theirs} that you can use" in html
+    assert 'data-count=""' in html and "Cedar Rapids" not in html
+    data = {**data, "action": "save", "name": "Theirs"}
+    assert client.post("/segments/new/", data).status_code == 400
+    assert not Segment.objects.exists()
 
 
 # -- saved segments ---------------------------------------------------------------------------

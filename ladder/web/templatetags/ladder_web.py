@@ -105,6 +105,8 @@ def result_label(code: str) -> str:
 PAYLOAD_LABELS: dict[str, str] = {
     "text": "Note",
     "notes": "Notes",
+    "survey": "Survey",
+    "prompt": "Question",
     "question": "Question",
     "answer": "Answer",
     "comment": "Comment",
@@ -139,6 +141,8 @@ def payload_items(payload: Any) -> list[tuple[str, str]]:
         return []
     items: list[tuple[str, str]] = []
     for key, label in PAYLOAD_LABELS.items():
+        if key == "question" and payload.get("prompt"):
+            continue  # a survey answer: its question's words, not its key
         value = payload.get(key)
         if value not in (None, "", [], {}):
             items.append((label, _as_text(value)))
