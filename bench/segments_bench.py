@@ -236,9 +236,9 @@ def reset(meta: dict[str, Any]) -> None:
 
 
 def _ladder_models() -> list[Any]:
-    from ladder.ladders.models import RungMove, RungPlacement
+    from ladder.ladders.models import Responsibility, RungMove, RungPlacement
 
-    return [RungMove, RungPlacement]
+    return [RungMove, RungPlacement, Responsibility]
 
 
 def bench_user() -> Any:
@@ -281,6 +281,9 @@ LADDERS: list[dict[str, Any]] = [
             ("Volunteer", both(stat("shifts_done", "gte", 1), did(["attendance"], days=365))),
             ("Leader", both(stat("shifts_done", "gte", 5), did(["meeting"], days=180))),
         ],
+        # Pathways: reaching these rungs suggests a responsibility (one more set-based insert
+        # per ladder in the placement pass).
+        "grants": {"Participant": "host", "Volunteer": "caller", "Leader": "team_leader"},
     },
     {
         "slug": "bench-donor",
@@ -324,6 +327,7 @@ def ladders_create() -> int:
                 name=name,
                 criteria={"version": 1, "match": condition},
                 next_steps=[{"text": "Come to the next event", "channel": "events"}],
+                grants=spec.get("grants", {}).get(name, ""),
             )
             rungs += 1
     return rungs

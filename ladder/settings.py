@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ladder.actions",
     "ladder.mailings",
     "ladder.organizing",
+    "ladder.identity",
     "ladder.api",
     "ninja",
     "anymail",

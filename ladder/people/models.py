@@ -315,6 +315,9 @@ class ConsentEvent(models.Model):
     class Status(models.TextChoices):
         OPT_IN = "opt_in", "Opted in"
         OPT_OUT = "opt_out", "Opted out"
+        # Written only when a merge is undone: the opt-out the merge wrote is void, and the
+        # contact point had no word before it (see `consent_merge_revert`).
+        CLEARED = "cleared", "No consent recorded (a merge undone)"
 
     person = models.ForeignKey(
         Person,

@@ -202,8 +202,19 @@ def person_match(*, email: str = "", phone: str = "") -> Person | None:
         owners = list(Person.objects.filter(phones__number=phone).distinct()[:2])
         if len(owners) == 1:
             found = owners[0]
-    seen: set[int] = set()
-    while found is not None and found.merged_into_id is not None and found.pk not in seen:
-        seen.add(found.pk)
-        found = Person.objects.filter(pk=found.merged_into_id).first()
+    if found is not None and found.merged_into_id is not None:
+        found = Person.objects.filter(pk=survivor_id(found.pk)).first()
     return found
+
+
+def survivor_id(person_id: int) -> int:
+    """The record a (possibly merged-away) person id now answers as: itself, or the end of its
+    chain of merges. Not scoped: the caller checks the survivor is visible."""
+    current, seen = person_id, set()
+    while current not in seen:
+        seen.add(current)
+        nxt = Person.objects.filter(pk=current).values_list("merged_into_id", flat=True).first()
+        if nxt is None:
+            return current
+        current = nxt
+    return current

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ladder.core.models import User
@@ -361,16 +362,70 @@ def consent_record(
         Suppression.objects.get_or_create(
             channel=channel, address_hash=key, defaults={"reason": f"opt-out: {source}"}
         )
+    _consent_cache_refresh(channel, point)
+    return event
+
+
+_CACHED = {
+    ConsentEvent.Status.OPT_IN: Subscription.SUBSCRIBED,
+    ConsentEvent.Status.OPT_OUT: Subscription.UNSUBSCRIBED,
+    ConsentEvent.Status.CLEARED: Subscription.UNKNOWN,
+}
+
+
+def _consent_cache_refresh(channel: str, point: str) -> None:
+    """Write the ledger's latest word on ``point`` into the cached status of its rows."""
     latest = consent_current(channel, point)
-    subscribed = latest is not None and latest.status == ConsentEvent.Status.OPT_IN
-    value = Subscription.SUBSCRIBED if subscribed else Subscription.UNSUBSCRIBED
+    value = _CACHED[latest.status] if latest is not None else Subscription.UNKNOWN  # type: ignore[index]
     if channel == Channel.EMAIL:
         EmailAddress.objects.filter(address=point).update(subscription=value)
     elif channel == Channel.SMS:
         Phone.objects.filter(number=point).update(sms_subscription=value)
     elif channel == Channel.PHONE:
-        Phone.objects.filter(number=point).update(do_not_call=not subscribed)
-    return event
+        Phone.objects.filter(number=point).update(do_not_call=value == Subscription.UNSUBSCRIBED)
+
+
+def contact_suppressed(channel: str, point: str) -> bool:
+    return Suppression.objects.filter(
+        channel=channel, address_hash=address_hash(channel, _normalise_point(channel, point))
+    ).exists()
+
+
+@transaction.atomic
+def consent_merge_revert(*, lines: Iterable[dict[str, Any]], source: str, when: dt.datetime) -> int:
+    """Take back the opt-outs a merge wrote (``lines``: channel, point, event, and whether the
+    point was suppressed before). A point is given back the word it had before the merge — or
+    none — only while the merge's opt-out is still the latest word on it: if the person has
+    spoken since, their word stands. Returns the number of points given back."""
+    given_back = 0
+    for line in lines:
+        channel, point = line["channel"], line["point"]
+        latest = consent_current(channel, point)
+        if latest is None or latest.pk != line["event"]:
+            continue
+        earlier = (
+            ConsentEvent.objects.filter(channel=channel, contact_point=point)
+            .exclude(pk=latest.pk)
+            .filter(
+                Q(occurred_at__lt=latest.occurred_at)
+                | Q(occurred_at=latest.occurred_at, pk__lt=latest.pk)
+            )
+            .order_by("-occurred_at", "-id")
+            .first()
+        )
+        ConsentEvent.objects.create(
+            person=latest.person, channel=channel, contact_point=point,
+            status=earlier.status if earlier else ConsentEvent.Status.CLEARED,
+            source=source, wording=earlier.wording if earlier else "", by_person=False,
+            occurred_at=max(when, latest.occurred_at),
+        )  # fmt: skip
+        if not line.get("suppressed"):
+            Suppression.objects.filter(
+                channel=channel, address_hash=address_hash(channel, point)
+            ).delete()
+        _consent_cache_refresh(channel, point)
+        given_back += 1
+    return given_back
 
 
 @transaction.atomic

@@ -176,9 +176,24 @@ def rollups_rebuild(
     return RebuildResult(people=people, activities=activities, watermark=last)
 
 
+def stats_refresh(person_ids: list[int], *, now: dt.datetime | None = None) -> None:
+    """Recompute the PersonStats rows of a few people from the log at once (a merge or an
+    unmerge moved activities between them). Engagement scores wait for the next recompute."""
+    ids = sorted({int(pk) for pk in person_ids})
+    if not ids:
+        return
+    listed = ", ".join(str(pk) for pk in ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.stats_upsert(lambda column: f"{column} IN ({listed})"),
+            sql.time_params(now or timezone.now()),
+        )
+
+
 __all__ = [
     "SETTLE",
     "RebuildResult",
     "rollups_rebuild",
     "rollups_update",
+    "stats_refresh",
 ]

@@ -27,6 +27,7 @@ from ladder.api.schemas import (
 from ladder.api.services import person_apply, person_signup
 from ladder.people.models import Address, EmailAddress, ExternalId, Person, Phone, Subscription
 from ladder.people.normalize import InvalidContact, normalise_email, normalise_phone
+from ladder.people.selectors import survivor_id
 
 router = Router(tags=["people"])
 
@@ -253,7 +254,8 @@ def people_signup(
 
 @router.get("/people/{person_id}", response={200: PersonOut, **READ_ERRORS}, summary="One person")
 def person_get(request: HttpRequest, person_id: str) -> HttpResponse:
-    return person_response(request, pk_from("person", person_id, "person"))
+    # A merged-away id answers with the person it was merged into (its self link says so).
+    return person_response(request, survivor_id(pk_from("person", person_id, "person")))
 
 
 @router.put(
@@ -267,7 +269,7 @@ def person_put(
     request: HttpRequest, person_id: str, payload: PersonPut, options: Query[Background]
 ) -> HttpResponse:
     token = writable(request)
-    pk = pk_from("person", person_id, "person")
+    pk = survivor_id(pk_from("person", person_id, "person"))
     with transaction.atomic():
         person = people_of(request).select_for_update().filter(pk=pk).first()
         if person is None:

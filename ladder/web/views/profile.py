@@ -6,9 +6,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django_htmx.http import reswap, retarget
 
@@ -20,7 +21,7 @@ from ladder.ladders.selectors import profile_panel
 from ladder.mailings.selectors import deliveries_for_person
 from ladder.organizing.selectors import touch_history
 from ladder.people.models import CustomField, Person, Tag
-from ladder.people.selectors import person_for, visible_people
+from ladder.people.selectors import person_for, survivor_id, visible_people
 from ladder.web.forms import (
     ContactLogForm,
     CustomFieldsForm,
@@ -116,7 +117,16 @@ def profile_context(
 @login_required
 def profile(request: HttpRequest, person_id: int) -> HttpResponse:
     user = current_user(request)
-    person = person_for(user, person_id)
+    try:
+        person = person_for(user, person_id)
+    except Http404:
+        survivor = survivor_id(person_id)
+        if survivor == person_id:
+            raise
+        # Merged away: the id still answers, with the survivor (if the user may see them).
+        person_for(user, survivor)
+        messages.info(request, f"Record {person_id} was merged into this one.")
+        return redirect("web:profile", person_id=survivor)
     return render(request, "web/profile.html", profile_context(request, user, person))
 
 

@@ -1,0 +1,73 @@
+"""Identity resolution: merges that keep everything needed to undo them, and the pairs people
+decided are not duplicates (never proposed again).
+
+A **merge** folds one person (the *merged* record) into another (the *survivor*): the merged
+record's row stays, with ``merged_into`` set, so its id keeps answering and leads to the
+survivor; the rows that pointed at it (contact points, activities, tags, groups, …) are
+re-pointed at the survivor, and their ids are kept here so an unmerge can point exactly those
+rows back. Rows that would clash with one of the survivor's (the same tag, the same group) stay
+where they are: the survivor already has that fact, and the unmerge finds them untouched.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from ladder.people.models import Person
+
+
+class Merge(models.Model):
+    survivor = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="merges_kept"
+    )
+    merged = models.ForeignKey(
+        Person, null=True, on_delete=models.SET_NULL, related_name="merges_folded"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(db_index=True)
+    # Which record each person field was taken from: {"first_name": "merged", ...}.
+    choices = models.JSONField(default=dict, blank=True)
+    # Both person rows as they were: {"survivor": {field: value}, "merged": {field: value}}.
+    snapshot = models.JSONField(default=dict)
+    # Rows re-pointed at the survivor: {"app_label.Model.field": [pk, ...]}.
+    moved = models.JSONField(default=dict)
+    # Contact points whose consent the merge made stricter, and how each stood before:
+    # [{"channel": "email", "point": "a@x.org", "event": 12, "suppressed": false}, ...].
+    consent = models.JSONField(default=list, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Merge #{self.pk}: {self.merged_id} into {self.survivor_id}"
+
+
+class NotDuplicate(models.Model):
+    """Two records a person said are different people: never proposed as a pair again.
+    Stored with the smaller id first."""
+
+    low = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="not_duplicate_once"),
+            models.CheckConstraint(
+                condition=models.Q(low__lt=models.F("high")), name="not_duplicate_ordered"
+            ),
+        ]
+
+
+__all__ = ["Merge", "NotDuplicate"]
