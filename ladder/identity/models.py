@@ -70,4 +70,37 @@ class NotDuplicate(models.Model):
         ]
 
 
-__all__ = ["Merge", "NotDuplicate"]
+class Candidate(models.Model):
+    """A pair the batch matcher thinks may be one person, waiting for a decision. Stored with the
+    smaller id first; ``evidence`` is field → [the two values, the match weight it added]."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To review"
+        MERGED = "merged", "Merged"
+        NOT_DUPLICATE = "not_duplicate", "Not a duplicate"
+        SKIPPED = "skipped", "Skipped"
+
+    low = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    weight = models.FloatField()
+    # How much getting this one right matters: actions, money and consent at stake.
+    stakes = models.FloatField(default=0)
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    found_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["low", "high"], name="candidate_once"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-probability", "-stakes"], name="candidate_queue")
+        ]
+
+
+__all__ = ["Candidate", "Merge", "NotDuplicate"]
