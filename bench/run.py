@@ -1,5 +1,5 @@
-"""`make bench`: import, segments, public-page, mail-tracking and API benchmarks on PostgreSQL
-and SQLite, each beside its floor.
+"""`make bench`: import, segments, public-page, mail-tracking, API and field-organizing
+benchmarks on PostgreSQL and SQLite, each beside its floor.
 
 Each database runs in its own subprocess (`python -m bench.import_bench`, `python -m
 bench.segments_bench`) because Django's settings are fixed per process. PostgreSQL comes from
@@ -21,6 +21,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+ONLY = [
+    "postgres",
+    "sqlite",
+    "imports",
+    "segments",
+    "actions",
+    "mail",
+    "tracking",
+    "api",
+    "organizing",
+]
 
 
 def run_one(db_url: str, label: str, rows: int, workdir: Path) -> dict:
@@ -177,6 +188,22 @@ def run_api(databases: str, people: int) -> None:
     _loopback("api_bench", "api", databases, 55445, report, ("--people", str(people)))
 
 
+def run_organizing(people: int, sqlite_people: int) -> None:
+    """Call and walk lists built, served and walked (bench/organizing_bench.py): on a throwaway
+    PostgreSQL at ``people`` people, on SQLite at ``sqlite_people``."""
+
+    def report(label: str, result: dict) -> None:
+        for case in result["cases"]:
+            print_segments_case(label, case)
+            if "entries_per_second" in case:
+                print(f"  {label:>18} {'':<24} {case['entries_per_second']} entries/s, p50 "
+                      f"{case['p50_ms']} ms, p95 {case['p95_ms']} ms (floor "
+                      f"{case['floor_entries_per_second']} entries/s)")  # fmt: skip
+
+    for databases, n in (("sqlite", sqlite_people), ("postgresql", people)):
+        _loopback("organizing_bench", "organizing", databases, 55446, report, ("--people", str(n)))
+
+
 def print_segments_case(label: str, case: dict) -> None:
     if "missing" in case:
         print(f"  {label:>18} {case['name']:<24} not measured: {case['missing']} is missing")
@@ -204,7 +231,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["postgres", "sqlite", "imports", "segments", "actions", "mail", "tracking", "api"],
+        choices=ONLY,
         default=None,
         help="postgres / sqlite: the import benchmark on that database; imports / segments: one "
         "benchmark on both",
@@ -231,6 +258,10 @@ def main() -> None:
     if args.only in (None, "api"):
         run_api("both", args.scale)
     if args.only == "api":
+        return
+    if args.only in (None, "organizing"):
+        run_organizing(args.scale, min(args.sqlite_scale or args.scale, 100_000))
+    if args.only == "organizing":
         return
     if args.only in (None, "segments"):
         sqlite_people = min(args.sqlite_scale or args.scale, 100_000)

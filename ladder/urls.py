@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("ladder.actions.urls")),
     path("mailings/", include("ladder.mailings.urls")),
     path("organize/", include("ladder.organizing.urls")),
+    path("duplicates/", include("ladder.identity.urls")),
     path("m/", include("ladder.mailings.urls_public")),
     path("", include("ladder.web.urls")),
 ]
