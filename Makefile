@@ -14,7 +14,7 @@ BENCH_SCALE ?= 100000
 SEGMENTS_SCALE ?= 1000000
 PYTEST_ARGS ?=
 
-.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api bench-organizing chromium clean
+.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api bench-organizing bench-identity chromium clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, print a login, start web + worker + mail sink"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench-mail  mail send rate vs the sink's raw rate, and the SIGKILL fault test"
 	@echo "make bench-api   API person reads (GET /api/v2/people/<id>) vs GET /healthz, BENCH_SCALE people"
 	@echo "make bench-organizing  call and walk lists built, served and walked, BENCH_SCALE people (SQLite at most 100k)"
+	@echo "make bench-identity  duplicate detection (precision, recall, F1, time) on BENCH_SCALE planted people"
 	@echo "make bench-segments  segments at SEGMENTS_SCALE=$(SEGMENTS_SCALE) people (data kept in var/bench)"
 
 # uv is installed from PyPI into var/tools when the machine has none.
@@ -83,6 +84,9 @@ bench-api: install
 # INSERT … SELECT of the same entries), 2,000 entries served by 2 volunteers at once (beside a
 # bare-SQL claim), and walk_order of 50,000 doors (beside sorted()), on SQLite (at most 100k
 # people) and a throwaway PostgreSQL; about 3 min each at 100k on 2 cores.
+bench-identity: install
+	$(UV) run python -m bench.identity_bench --people $(BENCH_SCALE)
+
 bench-organizing: install
 	$(UV) run python -m bench.run --only organizing --scale $(BENCH_SCALE)
 

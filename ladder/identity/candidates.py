@@ -96,6 +96,12 @@ def people_frame(person_ids: list[int] | None = None) -> pl.DataFrame:
         .join(phones, on="unique_id", how="left")
         .join(addresses, on="unique_id", how="left")
     )
+    return normalised(frame)
+
+
+def normalised(frame: pl.DataFrame) -> pl.DataFrame:
+    """The matching columns of raw rows (unique_id, first_name, last_name, birthdate as a date,
+    email, phone, line1, postal_code): the same for the database and for a benchmark's plan."""
     blank = lambda c: pl.when(pl.col(c).str.len_chars() > 0).then(pl.col(c)).otherwise(None)  # noqa: E731
     return frame.with_columns(
         first_canon=pl.col("first_name").map_elements(canonical_first_name, return_dtype=pl.Utf8),
@@ -194,4 +200,4 @@ def scores(pairs: list[Pair], truth: set[tuple[int, int]]) -> dict[str, float]:
             "truth": len(truth)}  # fmt: skip
 
 
-__all__ = ["BLOCKS", "Pair", "find_pairs", "people_frame", "scores"]
+__all__ = ["BLOCKS", "Pair", "find_pairs", "normalised", "people_frame", "scores"]
