@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -58,10 +57,18 @@ class MergeError(ValidationError):
     """A merge or an unmerge that cannot be done as asked (with the reason)."""
 
 
+def _json_value(value: Any) -> Any:
+    # Full ISO text: DjangoJSONEncoder keeps milliseconds only, and an unmerge must give back
+    # the exact microsecond.
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
 def _row(person: Person) -> dict[str, Any]:
     """The person's row as JSON values (dates as ISO text), for the snapshot."""
     values = {f.attname: getattr(person, f.attname) for f in Person._meta.concrete_fields}
-    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+    return json.loads(json.dumps(values, default=_json_value))  # type: ignore[no-any-return]
 
 
 def _restore(person: Person, row: dict[str, Any]) -> None:

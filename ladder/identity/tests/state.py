@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from ladder.activity.catalogue import ActivityType
-from ladder.identity.merging import person_links
+from ladder.identity.merging import _json_value, person_links
 from ladder.people.models import ConsentEvent, Person
 
 # Written by the merge and its undoing themselves, or derived and recomputed.
@@ -19,7 +18,9 @@ IGNORED_ROW_FIELDS = {"updated_at"}
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(row, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+    # Full precision (microseconds included): comparing at milliseconds would hide a restore
+    # that drops them.
+    return json.loads(json.dumps(row, default=_json_value))  # type: ignore[no-any-return]
 
 
 def rows_of(model: type[models.Model], **where: Any) -> list[dict[str, Any]]:

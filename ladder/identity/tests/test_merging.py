@@ -200,3 +200,13 @@ def test_not_a_duplicate_is_remembered_once(staff_user, pair):
     again = not_duplicate_mark(actor=staff_user, one=ana, other=dup)
     assert first.pk == again.pk and (first.low_id, first.high_id) == tuple(sorted((ana.pk, dup.pk)))
     assert NotDuplicate.objects.count() == 1
+
+
+def test_an_unmerge_gives_back_times_to_the_microsecond(staff_user, pair):
+    ana, dup, _ = pair
+    odd = timezone.now().replace(microsecond=123)  # below a millisecond: JSON at ms would lose it
+    Person.objects.filter(pk=dup.pk).update(created_at=odd, birthdate=dt.date(1990, 2, 28))
+    merge = person_merge(actor=staff_user, survivor=ana, merged=dup)
+    merge_undo(actor=staff_user, merge=merge)
+    restored = Person.objects.get(pk=dup.pk)
+    assert restored.created_at == odd and restored.birthdate == dt.date(1990, 2, 28)
