@@ -226,6 +226,19 @@ def _strictest(survivor: Person, merge: Merge, when: dt.datetime) -> list[dict[s
     return changed
 
 
+def _merge_logged(merge: Merge, what: str, *, actor: User | None, when: dt.datetime) -> None:
+    """The survivor's timeline line for a merge ("merged") or its undoing ("unmerged")."""
+    merged = merge.merged
+    assert merged is not None and merge.survivor is not None
+    key = "merge" if what == "merged" else "unmerge"
+    activity_record(
+        person=merge.survivor, type=ActivityType.MERGE, actor=actor, occurred_at=when,
+        object_type="merge", object_id=merge.pk,
+        payload={what: merged.display_name, "merged_id": merged.pk},
+        idempotency_key=f"{key}:{merge.pk}",
+    )  # fmt: skip
+
+
 @transaction.atomic
 def person_merge(
     *,
@@ -265,12 +278,7 @@ def person_merge(
     merge.moved = _move(merged, survivor)
     merge.consent = _strictest(survivor, merge, when)
     merge.save(update_fields=["choices", "moved", "consent"])
-    activity_record(
-        person=survivor, type=ActivityType.MERGE, actor=actor, occurred_at=when,
-        object_type="merge", object_id=merge.pk,
-        payload={"merged": merged.display_name, "merged_id": merged.pk},
-        idempotency_key=f"merge:{merge.pk}",
-    )  # fmt: skip
+    _merge_logged(merge, "merged", actor=actor, when=when)
     NotDuplicate.objects.filter(
         low_id=min(survivor.pk, merged.pk), high_id=max(survivor.pk, merged.pk)
     ).delete()
@@ -366,12 +374,7 @@ def merge_undo(*, actor: User | None, merge: Merge, now: dt.datetime | None = No
     consent_merge_revert(lines=merge.consent, source=f"unmerge of merge #{merge.pk}", when=when)
     merge.undone_at, merge.undone_by = when, actor
     merge.save(update_fields=["undone_at", "undone_by"])
-    activity_record(
-        person=survivor, type=ActivityType.MERGE, actor=actor, occurred_at=when,
-        object_type="merge", object_id=merge.pk,
-        payload={"unmerged": merged.display_name, "merged_id": merged.pk},
-        idempotency_key=f"unmerge:{merge.pk}",
-    )  # fmt: skip
+    _merge_logged(merge, "unmerged", actor=actor, when=when)
     stats_refresh([survivor.pk, merged.pk], now=when)
     return merge
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -93,14 +94,17 @@ def universe_people(actor: User, segment: Segment | None, static_list: StaticLis
     return list_people(actor, static_list)
 
 
-def surveys_visible(user: User) -> QuerySet[Survey]:
-    """Staff see every survey; a leader those of the groups they lead and their own."""
-    surveys = Survey.objects.all()
+def _led_or_own[M: models.Model](user: User, rows: QuerySet[M]) -> QuerySet[M]:
+    """Staff see every row; a leader the rows of the groups they lead and their own."""
     if not can_build_lists(user):
-        return surveys.none()
+        return rows.none()
     if user.sees_everyone:
-        return surveys
-    return surveys.filter(Q(group_id__in=led_group_ids(user)) | Q(created_by=user))
+        return rows
+    return rows.filter(Q(group_id__in=led_group_ids(user)) | Q(created_by=user))
+
+
+def surveys_visible(user: User) -> QuerySet[Survey]:
+    return _led_or_own(user, Survey.objects.all())
 
 
 @dataclass(frozen=True)
@@ -161,12 +165,7 @@ def survey_results(user: User, survey: Survey) -> list[QuestionResults]:
 
 
 def scripts_visible(user: User) -> QuerySet[Script]:
-    scripts = Script.objects.all()
-    if not can_build_lists(user):
-        return scripts.none()
-    if user.sees_everyone:
-        return scripts
-    return scripts.filter(Q(group_id__in=led_group_ids(user)) | Q(created_by=user))
+    return _led_or_own(user, Script.objects.all())
 
 
 def manages(user: User, contact_list: ContactList) -> bool:
