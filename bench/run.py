@@ -1,4 +1,4 @@
-"""`make bench`: import, segments, public-page, mail-tracking, API and field-organizing
+"""`make bench`: import, segments, public-page, mail-tracking, API, field-organizing and identity
 benchmarks on PostgreSQL and SQLite, each beside its floor.
 
 Each database runs in its own subprocess (`python -m bench.import_bench`, `python -m
@@ -31,6 +31,7 @@ ONLY = [
     "tracking",
     "api",
     "organizing",
+    "identity",
 ]
 
 
@@ -204,6 +205,19 @@ def run_organizing(people: int, sqlite_people: int) -> None:
         _loopback("organizing_bench", "organizing", databases, 55446, report, ("--people", str(n)))
 
 
+def run_identity(people: int) -> None:
+    """Duplicate detection (bench/identity_bench.py) at ``people`` people with planted
+    duplicates and household traps: precision, recall, F1 and time beside a DuckDB floor."""
+    out = RESULTS / f"identity-{people}.json"
+    command = [sys.executable, "-m", "bench.identity_bench", "--people", str(people)]
+    subprocess.run([*command, "--out", str(out)], cwd=ROOT, check=True)
+    result = json.loads(out.read_text())
+    print(f"  {'identity':>18} {result['records']:,} records: {result['seconds']} s (floor "
+          f"{result['floor_seconds']} s, ratio {result['ratio']}), precision "
+          f"{result['precision']}, recall {result['recall']}, F1 {result['f1']} (target "
+          f"{result['target_f1']} {'met' if result['f1_met'] else 'MISSED'})")  # fmt: skip
+
+
 def print_segments_case(label: str, case: dict) -> None:
     if "missing" in case:
         print(f"  {label:>18} {case['name']:<24} not measured: {case['missing']} is missing")
@@ -241,6 +255,9 @@ def main() -> None:
         default=None,
         help="comma-separated subset of segments,recompute,incremental (default: all)",
     )
+    parser.add_argument(
+        "--identity-scale", type=int, default=1_000_000, help="people for duplicate detection"
+    )
     parser.add_argument("--segments-db", choices=["both", "postgresql", "sqlite"], default="both")
     args = parser.parse_args()
     if args.only in (None, "mail"):
@@ -262,6 +279,10 @@ def main() -> None:
     if args.only in (None, "organizing"):
         run_organizing(args.scale, min(args.sqlite_scale or args.scale, 100_000))
     if args.only == "organizing":
+        return
+    if args.only in (None, "identity"):
+        run_identity(args.identity_scale)
+    if args.only == "identity":
         return
     if args.only in (None, "segments"):
         sqlite_people = min(args.sqlite_scale or args.scale, 100_000)

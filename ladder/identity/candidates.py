@@ -3,16 +3,21 @@
 Exact keys (email, phone, external id) already match at write time; this finds the rest — a
 nickname on a petition, a typo at a sign-in table, a new email address, a phone-only call
 sheet. People are read from the database in one query per contact kind into polars frames,
-normalised for matching (names lower-cased with nicknames mapped to one form, email local parts
-without dots and plus-tags, the last 10 digits of phones, 5-digit postal codes), and handed to
-splink, which is trained without labels (u from random pairs, m by expectation maximisation on
-blocks) and scores only the pairs the blocking rules produce — so the work grows with pairs,
-not with the square of people. Each pair's evidence is kept field by field (splink's comparison
-levels and their Bayes factors) for the review screen.
+normalised for matching (given names to their formal forms, email local parts without Gmail
+dots and plus-tags, the last 10 digits of phones, street words abbreviated one way, 5-digit
+postal codes), and handed to splink, which scores only the pairs the blocking rules produce —
+so the work grows with pairs, not with the square of people.
+
+The model is trained without labels: u (how often strangers agree) from random pairs, or for
+phones and emails counted from value frequencies; m (how often the same person agrees) by
+expectation maximisation on blocks that people living together do not share. Names count for
+more the rarer they are. Two vetoes and one correction follow: see `find_pairs` and
+`exclusive`. Each pair's evidence is kept field by field (splink's match weights) for review.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,20 +25,23 @@ from typing import Any
 
 import polars as pl
 
-from ladder.identity.nicknames import canonical_first_name
+from ladder.identity.nicknames import canonical_first_name, formal_forms
 from ladder.people.models import Address, EmailAddress, Person, Phone
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 
 # Blocking: a pair is scored only if it agrees on one of these. Each is selective on its own
-# (a phone, an email local part, a surname in a postal code, a name with a birthdate).
+# (a phone, an email local part, a surname or given name in a postal code, a name with a
+# birthdate), and together they leave a typo in any one field something else to meet on.
 BLOCKS = (
     ("phone",),
     ("email_local",),
     ("last_name", "postal_code"),
     ("first_canon", "last_name"),
-    ("first_canon", "postal_code", "birthdate"),
+    ("first_canon", "postal_code"),
+    ("first_canon", "birthdate"),
+    ("last_name", "birthdate"),
     ("line1", "postal_code"),
 )
 COMPARED = ("first_canon", "last_name", "email_local", "phone", "postal_code", "birthdate",
@@ -50,12 +58,41 @@ class Pair:
     evidence: dict[str, tuple[str, float]]
 
 
-def _email_local(address: str) -> str:
-    local, _, domain = address.partition("@")
-    local = local.split("+", 1)[0]
-    if domain in ("gmail.com", "googlemail.com") or domain.startswith("gmail."):
-        local = local.replace(".", "")
-    return local
+# Street words written out or abbreviated compare as one ("Avenue" and "Ave").
+STREET_WORDS = {"avenue": "ave", "street": "st", "road": "rd", "drive": "dr", "lane": "ln",
+                "boulevard": "blvd", "court": "ct", "place": "pl", "north": "n", "south": "s",
+                "east": "e", "west": "w", "apartment": "apt", "suite": "ste"}  # fmt: skip
+
+
+def _email_local(email: pl.Expr) -> pl.Expr:
+    """The part of an address that names the person: Gmail ignores dots and every provider
+    that supports plus-tags ignores them, so "Jo.Ann+petition@gmail.com" is "joann"."""
+    local = email.str.split("@").list.first().str.split("+").list.first()
+    gmail = (
+        email.str.split("@")
+        .list.get(1, null_on_oob=True)
+        .str.contains(r"^(gmail\.|googlemail\.com$)")
+    )
+    return pl.when(gmail).then(local.str.replace_all(".", "", literal=True)).otherwise(local)
+
+
+def _given_names(first: pl.Series) -> pl.DataFrame:
+    """first_name → first_canon and first_forms, for each distinct given name (a list has a
+    few thousand of them: map those, not every row)."""
+    distinct = first.drop_nulls().unique().to_list()
+    return pl.DataFrame(
+        {"first_name": distinct, "first_canon": [canonical_first_name(x) for x in distinct],
+         "first_forms": [formal_forms(x) for x in distinct]},
+        schema={"first_name": pl.Utf8, "first_canon": pl.Utf8,
+                "first_forms": pl.List(pl.Utf8)},
+    )  # fmt: skip
+
+
+def _line1(line1: pl.Expr) -> pl.Expr:
+    words = line1.str.to_lowercase().str.replace_all(r"[^a-z0-9 ]", "").str.split(" ")
+    return words.list.eval(pl.element().filter(pl.element() != "").replace(STREET_WORDS)).list.join(
+        " "
+    )
 
 
 def people_frame(person_ids: list[int] | None = None) -> pl.DataFrame:
@@ -103,39 +140,121 @@ def normalised(frame: pl.DataFrame) -> pl.DataFrame:
     """The matching columns of raw rows (unique_id, first_name, last_name, birthdate as a date,
     email, phone, line1, postal_code): the same for the database and for a benchmark's plan."""
     blank = lambda c: pl.when(pl.col(c).str.len_chars() > 0).then(pl.col(c)).otherwise(None)  # noqa: E731
-    return frame.with_columns(
-        first_canon=pl.col("first_name").map_elements(canonical_first_name, return_dtype=pl.Utf8),
-        last_name=pl.col("last_name").str.to_lowercase().str.strip_chars(),
-        email_local=pl.col("email").map_elements(_email_local, return_dtype=pl.Utf8),
-        phone=pl.col("phone").str.replace_all(r"\D", "").str.slice(-10),
-        postal_code=pl.col("postal_code").str.slice(0, 5),
-        line1=pl.col("line1")
-        .str.to_lowercase()
-        .str.replace_all(r"[^a-z0-9 ]", "")
-        .str.strip_chars(),
-        birthdate=pl.col("birthdate").cast(pl.Utf8),
-    ).with_columns(*(blank(c).alias(c) for c in COMPARED))
+    names = _given_names(frame["first_name"])
+    return (
+        frame.join(names, on="first_name", how="left", maintain_order="left")
+        .with_columns(
+            last_name=pl.col("last_name").str.to_lowercase().str.strip_chars(),
+            email_local=_email_local(pl.col("email").str.to_lowercase()),
+            phone=pl.col("phone").str.replace_all(r"\D", "").str.slice(-10),
+            postal_code=pl.col("postal_code").str.slice(0, 5),
+            line1=_line1(pl.col("line1")),
+            birthdate=pl.col("birthdate").cast(pl.Utf8),
+        )
+        .with_columns(*(blank(c).alias(c) for c in COMPARED))
+    )
 
 
-def _settings() -> Any:
+def agreement_u(frame: pl.DataFrame, column: str) -> float:
+    """The chance that two random records with ``column`` agree on it, counted from how often
+    each value occurs. For phones and email addresses it is far too small for a random sample
+    of pairs to see, and a guessed default would make a shared phone count for little."""
+    counts = frame[column].drop_nulls().value_counts()["count"].cast(pl.Float64)
+    n = float(counts.sum())
+    if n < 2:
+        return 1.0
+    return max(float((counts * (counts - 1)).sum()) / (n * (n - 1)), 1 / (n * n))
+
+
+# Two random phone numbers one digit apart: ten places times nine digits in ten million
+# local numbers.
+PHONE_ONE_DIGIT_U = 1e-5
+
+
+def _settings(frame: pl.DataFrame) -> Any:
+    import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    def fixed_u(level: Any, u: float) -> Any:
+        return level.configure(u_probability=u, fix_u_probability=True)
+
+    phone_u, email_u = agreement_u(frame, "phone"), agreement_u(frame, "email_local")
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         blocking_rules_to_generate_predictions=[block_on(*cols) for cols in BLOCKS],
         comparisons=[
-            cl.JaroWinklerAtThresholds("first_canon", [0.92, 0.8]),
-            cl.JaroWinklerAtThresholds("last_name", [0.92, 0.8]),
-            cl.LevenshteinAtThresholds("email_local", [1, 2]),
-            cl.LevenshteinAtThresholds("phone", [1, 2]),
+            # A shared name says more the rarer it is: "Okonkwo" more than "Smith".
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("first_canon"),
+                    cll.ExactMatchLevel("first_canon", term_frequency_adjustments=True),
+                    cll.ArrayIntersectLevel("first_forms").configure(label_for_charts="Nickname"),
+                    cll.JaroWinklerLevel("first_canon", 0.92),
+                    cll.JaroWinklerLevel("first_canon", 0.8),
+                    cll.ElseLevel(),
+                ],
+                output_column_name="first_canon",
+            ),
+            cl.JaroWinklerAtThresholds("last_name", [0.92, 0.8]).configure(
+                term_frequency_adjustments=True
+            ),
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("email_local"),
+                    fixed_u(cll.ExactMatchLevel("email_local"), email_u),
+                    fixed_u(cll.ElseLevel(), 1 - email_u),
+                ],
+                output_column_name="email_local",
+            ),
+            cl.CustomComparison(
+                [
+                    cll.NullLevel("phone"),
+                    fixed_u(cll.ExactMatchLevel("phone"), phone_u),
+                    fixed_u(cll.LevenshteinLevel("phone", 1), PHONE_ONE_DIGIT_U),
+                    fixed_u(cll.ElseLevel(), 1 - phone_u - PHONE_ONE_DIGIT_U),
+                ],
+                output_column_name="phone",
+            ),
             cl.ExactMatch("postal_code"),
-            cl.LevenshteinAtThresholds("birthdate", [1, 2]),
+            cl.DamerauLevenshteinAtThresholds("birthdate", [1]),
             cl.JaroWinklerAtThresholds("line1", [0.9]),
         ],
         retain_intermediate_calculation_columns=True,
     )
+
+
+def trained_linker(frame: pl.DataFrame, report: Progress, seed: int = 7) -> tuple[Any, Any]:
+    """A splink linker over ``frame``, trained without labels, and its DuckDB backend."""
+    from splink import Linker, block_on
+    from splink.backends.duckdb import DuckDBAPI
+    from splink.internals.exceptions import EMTrainingException
+
+    db_api = DuckDBAPI()
+    table = db_api.register(frame.to_arrow(), table_name="people")
+    linker = Linker(table, _settings(frame), log_level=logging.WARNING)
+    report("training", 0, 3)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("phone"), block_on("email_local")], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(2e6, frame.height * 40), seed=seed
+    )
+    report("training", 1, 3)
+    # Each EM pass trains the comparisons its blocking columns leave free. Not a phone or an
+    # address block: people who live together share those, so pairs agreeing on them would
+    # teach the model that a different given name is common among matches.
+    # A small list may have no pairs on a rule; its comparisons keep their starting values.
+    for rule in (block_on("first_canon", "last_name"), block_on("postal_code", "birthdate")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except EMTrainingException:
+            log.info("no pairs to train on for %s", rule)
+    report("training", 3, 3)
+    return linker, db_api
 
 
 def find_pairs(
@@ -147,30 +266,23 @@ def find_pairs(
 ) -> list[Pair]:
     """Score the blocked pairs of ``frame`` (see `people_frame`); pairs at or above
     ``threshold`` match probability, best first."""
-    from splink import Linker, block_on
-    from splink.backends.duckdb import DuckDBAPI
-
     report = progress or (lambda phase, done, total: None)
     if frame.height < 2:
         return []
-    db_api = DuckDBAPI()
-    table = db_api.register(frame.to_arrow(), table_name="people")
-    linker = Linker(table, _settings(), log_level=logging.WARNING)
-    report("training", 0, 3)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("phone"), block_on("email_local")], recall=0.8
-    )
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=min(2e6, frame.height * 40), seed=seed
-    )
-    report("training", 1, 3)
-    # Each EM pass trains the comparisons its blocking columns leave free.
-    for rule in (block_on("first_canon", "last_name"), block_on("phone")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule)
-    report("training", 3, 3)
+    linker, db_api = trained_linker(frame, report, seed)
     report("scoring", 0, 1)
-    scored = linker.inference.predict(threshold_match_probability=threshold)
-    rows = db_api._execute_sql_against_backend(f"SELECT * FROM {scored.physical_name}")
+    # Rivals below the threshold still count against a pair (see `exclusive`).
+    scored = linker.inference.predict(threshold_match_probability=min(threshold, RIVAL_FLOOR))
+    # Two vetoes the model cannot make by itself, because it adds evidence as if fields were
+    # independent, and within a household they are not (the address, the landline and the
+    # surname come together): given names that do not resemble each other even after
+    # nicknames, or birthdates further apart than one slip of the keyboard, are two people —
+    # a couple, a parent and child, roommates — however much else they share. Unless they
+    # have the same email address: people who live together do not share that.
+    table = scored.physical_name
+    columns = db_api._execute_sql_against_backend(f"SELECT * FROM {table} LIMIT 0").description
+    where = _kept({d[0] for d in columns})
+    rows = db_api._execute_sql_against_backend(f"SELECT * FROM {table} WHERE {where}")
     columns = [d[0] for d in rows.description]
     pairs = []
     for values in rows.fetchall():
@@ -185,8 +297,52 @@ def find_pairs(
         pairs.append(Pair(low, high, float(row["match_probability"]), float(row["match_weight"]),
                           evidence))  # fmt: skip
     report("scoring", 1, 1)
+    pairs = [p for p in exclusive(pairs) if p.probability >= threshold]
     pairs.sort(key=lambda p: (-p.probability, p.low, p.high))
     return pairs
+
+
+RIVAL_FLOOR = 0.05
+
+
+def _kept(columns: set[str]) -> str:
+    """The SQL condition for the vetoes above, over the gamma columns splink wrote (a field
+    empty on every record has no comparison, so nothing to test)."""
+    vetoes = [f"gamma_{c} = 0" for c in ("first_canon", "birthdate") if f"gamma_{c}" in columns]
+    if not vetoes:
+        return "true"
+    same_email = "gamma_email_local = 1" if "gamma_email_local" in columns else "false"
+    return f"{same_email} OR NOT ({' OR '.join(vetoes)})"
+
+
+def exclusive(pairs: list[Pair]) -> list[Pair]:
+    """The pairs with each probability shared among its rivals. The model scores every pair
+    on its own, so a name-and-postal-code petition signature fits each of two namesakes in
+    that postal code equally well; but a record is one person, so those are rival hypotheses,
+    and each gets its odds over one plus the odds of all (``o / (1 + o + rivals)``), from
+    whichever side has more rivals. A rival that itself matches the other record is no rival:
+    three records of one person all stand."""
+    odds = {(p.low, p.high): p.probability / max(1e-12, 1 - p.probability) for p in pairs}
+    partners: dict[int, list[int]] = {}
+    for p in pairs:
+        partners.setdefault(p.low, []).append(p.high)
+        partners.setdefault(p.high, []).append(p.low)
+
+    def odds_of(a: int, b: int) -> float:
+        return odds.get((a, b) if a < b else (b, a), 0.0)
+
+    out = []
+    for p in pairs:
+        o = odds[(p.low, p.high)]
+        shared = p.probability
+        for record, other in ((p.low, p.high), (p.high, p.low)):
+            rivals = sum(
+                odds_of(record, b) for b in partners[record]
+                if b != other and odds_of(other, b) < 1
+            )  # fmt: skip
+            shared = min(shared, o / (1 + o + rivals))
+        out.append(dataclasses.replace(p, probability=shared))
+    return out
 
 
 def scores(pairs: list[Pair], truth: set[tuple[int, int]]) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """Common English and Spanish given-name nicknames, so that "Bill" and "William" compare as one
-name. A nickname shared by two names ("Rick": Richard, Ricardo) maps to the first listed."""
+name. A nickname shared by two names ("Rick": Richard, Ricardo) has one canonical form (the
+first listed, for blocking) and both formal forms (for comparing: "Rick" agrees with either)."""
 
 from __future__ import annotations
 
@@ -43,10 +44,13 @@ FORMAL: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _CANON: dict[str, str] = {}
+_FORMS: dict[str, list[str]] = {}
 for _formal, _nicks in FORMAL.items():
     _CANON.setdefault(_formal, _formal)
+    _FORMS.setdefault(_formal, [_formal])
     for _nick in _nicks:
         _CANON.setdefault(_nick, _formal)
+        _FORMS.setdefault(_nick, []).append(_formal)
 
 
 def _plain(name: str) -> str:
@@ -62,4 +66,13 @@ def canonical_first_name(name: str | None) -> str | None:
     return _CANON.get(plain, plain) or None
 
 
-__all__ = ["FORMAL", "canonical_first_name"]
+def formal_forms(name: str | None) -> list[str]:
+    """Every formal name ``name`` can be short for ("Rick" → richard, ricardo), itself for
+    a formal or unknown name; empty for no name."""
+    if not name or not name.split():
+        return []
+    plain = _plain(name.split()[0])
+    return sorted(_FORMS.get(plain, [plain])) if plain else []
+
+
+__all__ = ["FORMAL", "canonical_first_name", "formal_forms"]

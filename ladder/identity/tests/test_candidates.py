@@ -1,22 +1,25 @@
 """The batch matcher on the demo's planted duplicates (nicknames, typos, new emails, phone-only
 sheets): it finds them with few false pairs, explains each field, never proposes a decided pair
-again, and merges by itself only when configured to."""
+again, leaves people who live together apart, shares a pair's probability with its rivals, and
+merges by itself only when configured to."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import polars as pl
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
 from ladder.demo import generate_demo
-from ladder.identity.candidates import _email_local, scores
+from ladder.identity.candidates import Pair, exclusive, normalised, scores
 from ladder.identity.finding import candidates_find, candidates_open
 from ladder.identity.merging import not_duplicate_mark
 from ladder.identity.models import Candidate
-from ladder.identity.nicknames import canonical_first_name
-from ladder.people.models import Person
+from ladder.identity.nicknames import canonical_first_name, formal_forms
+from ladder.people.models import Address, Person, Phone
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +45,7 @@ def test_planted_duplicates_are_found_with_their_evidence(planted):
     assert " / " in values and isinstance(weight, float)
 
 
-def _pair(candidate: Candidate):  # type: ignore[no-untyped-def]
-    from ladder.identity.candidates import Pair
-
+def _pair(candidate: Candidate) -> Pair:
     return Pair(candidate.low_id, candidate.high_id, candidate.probability, candidate.weight, {})
 
 
@@ -69,12 +70,63 @@ def test_automatic_merges_only_above_the_configured_threshold(planted):
     assert Person.objects.filter(merged_into__isnull=False).count() == found.merged
 
 
+def test_people_who_live_together_are_not_proposed(planted):
+    """A housemate shares the surname, the address and the landline; a parent of the same name
+    has another birthdate. Neither is the same person, however much else agrees."""
+    keep = Person.objects.filter(
+        addresses__line1__gt="", phones__isnull=False, birthdate__isnull=False
+    ).distinct()[:6]
+    household = set()
+    for n, person in enumerate(keep):
+        address = person.addresses.first()
+        phone = person.phones.first()
+        assert address is not None and phone is not None and person.birthdate is not None
+        parent = n % 2 == 0
+        other = Person.objects.create(
+            first_name=person.first_name if parent else "Zebulon", last_name=person.last_name,
+            birthdate=person.birthdate - dt.timedelta(days=27 * 365) if parent else None,
+        )  # fmt: skip
+        Address.objects.create(person=other, line1=address.line1,
+                               postal_code=address.postal_code, is_primary=True)  # fmt: skip
+        Phone.objects.create(person=other, number=phone.number, is_primary=True)
+        household.add(tuple(sorted((person.pk, other.pk))))
+    candidates_find()
+    proposed = set(Candidate.objects.values_list("low_id", "high_id"))
+    assert household and not household & proposed
+
+
+def test_rivals_share_a_pairs_probability():
+    """One signature fits two namesakes equally: each pair keeps about half. A third record
+    that matches the other side is no rival (three records of one person all stand)."""
+    alone = exclusive([Pair(1, 2, 0.9, 3.0, {})])
+    assert alone[0].probability == pytest.approx(0.9)
+    rivals = {(p.low, p.high): p.probability
+              for p in exclusive([Pair(1, 2, 0.9, 3.0, {}), Pair(1, 3, 0.9, 3.0, {})])}  # fmt: skip
+    assert rivals[(1, 2)] == rivals[(1, 3)] == pytest.approx(9 / 19)
+    trio = exclusive([Pair(1, 2, 0.9, 3.0, {}), Pair(1, 3, 0.9, 3.0, {}), Pair(2, 3, 0.9, 3.0, {})])
+    assert all(p.probability == pytest.approx(0.9) for p in trio)
+
+
 def test_names_and_addresses_are_compared_in_their_usual_forms():
     assert canonical_first_name("Bill") == canonical_first_name("William") == "william"
     assert canonical_first_name("José María") == "jose"
     assert canonical_first_name("") is None
-    assert _email_local("ana.lopez+petition@gmail.com") == "analopez"
-    assert _email_local("ana.lopez+news@example.org") == "ana.lopez"
+    assert formal_forms("Rick") == ["ricardo", "richard"] and formal_forms("Ricardo") == ["ricardo"]
+    raw = pl.DataFrame(
+        {"unique_id": [1, 2, 3], "first_name": ["Rick", "ana", ""],
+         "last_name": [" Lopez ", "Ng", "Ng"], "birthdate": [dt.date(1980, 5, 1), None, None],
+         "email": ["Ana.Lopez+petition@gmail.com", "ana.lopez+news@example.org", ""],
+         "phone": ["(515) 555-0142", "+1 515.555.0142", None],
+         "line1": ["5145 Hubbell Avenue", "5145 HUBBELL AVE.", None],
+         "postal_code": ["50315-1234", "50315", ""]},
+    )  # fmt: skip
+    frame = normalised(raw)
+    assert frame["first_canon"].to_list() == ["richard", "ana", None]
+    assert frame["email_local"].to_list() == ["analopez", "ana.lopez", None]
+    assert frame["phone"].to_list() == ["5155550142", "5155550142", None]
+    assert frame["line1"].to_list() == ["5145 hubbell ave", "5145 hubbell ave", None]
+    assert frame["postal_code"].to_list() == ["50315", "50315", None]
+    assert frame["last_name"].to_list() == ["lopez", "ng", "ng"]
 
 
 def test_the_command_refuses_a_threshold_that_is_not_a_probability(capsys):
