@@ -38,6 +38,7 @@ from ladder.demo.organizing import demo_organizing
 from ladder.demo.people import build_groups, build_organizers, build_people, build_recruiters
 from ladder.demo.plan import Plan, Story
 from ladder.demo.segments import demo_segments
+from ladder.demo.social import demo_social
 from ladder.ladders.placement import ladders_recompute, ladders_update
 
 # Months of history replayed through the worker's incremental path (see `_replay`).
@@ -143,6 +144,7 @@ def generate_demo(
     demo_actions(now=plan.now, seed=seed)  # public pages, acted on through their services
     demo_mailings()  # the year's email as mailings with reports, and a draft to send
     demo_organizing()  # the issues survey, a script, and each chapter's call and walk lists
+    demo_social(now=plan.now, seed=seed)  # a listening tool's export, matched by handle and email
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,

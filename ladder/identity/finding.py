@@ -19,9 +19,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ladder.activity.models import PersonStats
+from ladder.core.models import User
 from ladder.identity.candidates import Pair, Progress, find_pairs, people_frame
 from ladder.identity.merging import person_merge
-from ladder.identity.models import Candidate, NotDuplicate
+from ladder.identity.models import Candidate, FindRun, NotDuplicate
 from ladder.people.models import EmailAddress, Person, Subscription
 
 
@@ -92,6 +93,62 @@ def candidates_find(
     return Found(people=frame.height, pairs=len(pairs), new=new, merged=merged)
 
 
+# The phases in the order they run, so a progress bar can move through all of them.
+PHASES = ("reading people", "training", "scoring", "saving")
+
+
+def find_run_start(*, actor: User | None, now: dt.datetime | None = None) -> FindRun:
+    """Ask the worker to look for duplicates, unless a search is already waiting or running."""
+    from ladder.identity.tasks import candidates_find_task
+
+    with transaction.atomic():
+        running = FindRun.objects.select_for_update().filter(
+            status__in=(FindRun.Status.QUEUED, FindRun.Status.RUNNING)
+        )
+        existing = running.first()
+        if existing is not None:
+            return existing
+        run = FindRun.objects.create(requested_by=actor, requested_at=now or timezone.now())
+        transaction.on_commit(lambda: candidates_find_task.enqueue(run.pk))
+    return run
+
+
+def find_run_perform(run_id: int) -> FindRun:
+    """Run a queued search, writing its phase and progress to the run as it goes."""
+    run = FindRun.objects.get(pk=run_id)
+    if not run.running:
+        return run
+    FindRun.objects.filter(pk=run.pk).update(status=FindRun.Status.RUNNING)
+
+    def progress(phase: str, done: int, total: int) -> None:
+        FindRun.objects.filter(pk=run.pk).update(phase=phase, done=done, total=total)
+
+    try:
+        found = candidates_find(progress=progress)
+    except Exception as error:
+        FindRun.objects.filter(pk=run.pk).update(
+            status=FindRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    FindRun.objects.filter(pk=run.pk).update(
+        status=FindRun.Status.DONE, people=found.people, pairs=found.pairs, new=found.new,
+        merged=found.merged, finished_at=timezone.now(),
+    )  # fmt: skip
+    run.refresh_from_db()
+    return run
+
+
+def find_run_progress(run: FindRun) -> dict[str, object]:
+    """Phase, its label and an overall percentage (each phase an equal share of the bar)."""
+    if run.status == FindRun.Status.DONE:
+        return {"label": "Done", "percent": 100}
+    if run.status != FindRun.Status.RUNNING or run.phase not in PHASES:
+        return {"label": run.get_status_display(), "percent": 0}
+    k = PHASES.index(run.phase)
+    within = run.done / run.total if run.total else 0.0
+    return {"label": run.phase.capitalize(), "percent": round(100 * (k + within) / len(PHASES))}
+
+
 def _auto_merge(pair: Pair, stakes: dict[int, float], when: dt.datetime) -> int:
     live = Person.objects.filter(pk__in=[pair.low, pair.high], merged_into__isnull=True)
     if live.count() != 2:
@@ -115,4 +172,11 @@ def candidates_open() -> QuerySet[Candidate]:
     )
 
 
-__all__ = ["Found", "candidates_find", "candidates_open"]
+__all__ = [
+    "Found",
+    "candidates_find",
+    "candidates_open",
+    "find_run_perform",
+    "find_run_progress",
+    "find_run_start",
+]

@@ -32,10 +32,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ladder.activity.catalogue import ActivityType
-from ladder.activity.models import Activity
 from ladder.activity.rollups import stats_refresh
 from ladder.activity.services import activity_record
 from ladder.core.models import User
+from ladder.identity.arrivals import arrivals
 from ladder.identity.models import Merge, NotDuplicate
 from ladder.people.models import Channel, ConsentEvent, Person, Subscription, make_sort_name
 from ladder.people.selectors import visible_people
@@ -49,7 +49,9 @@ CHOSEN_FIELDS = (
 )  # fmt: skip
 # Tables that are about a merge, or an append-only record of what was true at the time.
 # PersonStats is derived from the log: both people's rows are recomputed instead.
-NOT_MOVED = {"identity", "people.ConsentEvent", "activity.PersonStats"}
+# Merges stay with their records; candidates and not-duplicate marks name both (and are not
+# reverse relations); social engagement moves like any other history.
+NOT_MOVED = {"identity.Merge", "people.ConsentEvent", "activity.PersonStats"}
 SKIPPED_LINKS = {("people", "Person", "merged_into")}
 
 
@@ -286,44 +288,6 @@ def person_merge(
     return merge
 
 
-def _arrivals(merge: Merge, survivor: Person, merged: Person) -> dict[str, list[int]]:
-    """What reached the survivor after the merge through one of the merged record's email
-    addresses (the mail sent to it, and its opens and clicks): it goes back with them."""
-    from ladder.mailings.models import Delivery
-    from ladder.people.models import EmailAddress
-
-    theirs = merge.moved.get("people.EmailAddress.person", [])
-    addresses = list(EmailAddress.objects.filter(pk__in=theirs).values_list("address", flat=True))
-    if not addresses:
-        return {}
-    deliveries = Delivery.objects.filter(person=survivor, email__in=addresses)
-    deliveries = deliveries.filter(pk__gt=_last_before(Delivery, merge.merged_at))
-    mailings = set(deliveries.values_list("mailing_id", flat=True))
-    found: dict[str, list[int]] = {}
-    if mailings:
-        found["mailings.Delivery.person"] = list(deliveries.values_list("pk", flat=True))
-        found["activity.Activity.person"] = list(
-            Activity.objects.filter(
-                person=survivor, object_type="mailing", object_id__in=mailings,
-                created_at__gt=merge.merged_at,
-            ).values_list("pk", flat=True)
-        )  # fmt: skip
-    return found
-
-
-def _last_before(model: type[models.Model], moment: dt.datetime) -> int:
-    """The highest id of ``model`` written before ``moment`` (ids grow with time)."""
-    if not any(f.name == "created_at" for f in model._meta.fields):
-        return 0
-    last = (
-        model._default_manager.filter(created_at__lte=moment)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return int(last or 0)
-
-
 def _label_field(key: str) -> tuple[type[models.Model], str]:
     from django.apps import apps
 
@@ -356,7 +320,7 @@ def merge_undo(*, actor: User | None, merge: Merge, now: dt.datetime | None = No
     if merged.merged_into_id != survivor.pk or later:
         raise MergeError("These records have been merged again since; undo the later merge first.")
     moving: dict[str, set[int]] = {k: set(v) for k, v in merge.moved.items()}
-    for key, ids in _arrivals(merge, survivor, merged).items():
+    for key, ids in arrivals(merge, survivor).items():
         moving.setdefault(key, set()).update(ids)
     for key, wanted in moving.items():
         model, attname = _label_field(key)

@@ -103,4 +103,76 @@ class Candidate(models.Model):
         ]
 
 
-__all__ = ["Candidate", "Merge", "NotDuplicate"]
+class FindRun(models.Model):
+    """One search for duplicates in the worker, with its progress for the review screen."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Looking"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # The matcher's phase (reading people, training, scoring, saving) and how far it is.
+    phase = models.CharField(max_length=32, blank=True, default="")
+    done = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+    people = models.IntegerField(default=0)
+    pairs = models.IntegerField(default=0)
+    new = models.IntegerField(default=0)
+    merged = models.IntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class SocialEngagement(models.Model):
+    """One thing someone did on a social platform that concerns the organization — a share, a
+    reply, a mention — as imported, and the person it was matched to (through a handle the
+    person is known by, or an email address), or nobody yet. A matched row is also an activity
+    on that person's timeline (``activity_id``); an unmatched one waits until the handle is
+    linked to someone, and every row with that handle then joins them."""
+
+    class MatchedBy(models.TextChoices):
+        HANDLE = "handle", "Their handle"
+        EMAIL = "email", "Their email address"
+
+    platform = models.CharField(max_length=40)
+    # Lower-cased, without the leading "@" or the profile URL around it.
+    handle = models.CharField(max_length=200, blank=True, default="")
+    display_name = models.CharField(max_length=200, blank=True, default="")
+    email = models.CharField(max_length=254, blank=True, default="")
+    action = models.CharField(max_length=40)
+    text = models.TextField(blank=True, default="")
+    url = models.CharField(max_length=500, blank=True, default="")
+    occurred_at = models.DateTimeField()
+    # The platform's id for the engagement, or a hash of the row: a re-import adds nothing.
+    key = models.CharField(max_length=200, unique=True)
+    source = models.CharField(max_length=200, blank=True, default="")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="social_engagements",
+    )  # fmt: skip
+    matched_by = models.CharField(max_length=8, choices=MatchedBy.choices, blank=True, default="")
+    activity_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        indexes = [
+            models.Index(fields=["platform", "handle"], name="social_handle"),
+            models.Index(fields=["person"], name="social_person"),
+        ]
+
+
+__all__ = ["Candidate", "FindRun", "Merge", "NotDuplicate", "SocialEngagement"]

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ladder.core.access import current_user, is_staff_user, require
+from ladder.identity.finding import find_run_progress, find_run_start
 from ladder.identity.merging import merge_undo, not_duplicate_mark, person_merge
-from ladder.identity.models import Candidate
+from ladder.identity.models import Candidate, FindRun
 from ladder.identity.selectors import SHOWN_FIELDS, merges_undoable, review_for, review_queue
 
 
@@ -26,11 +27,38 @@ def _staff(request: HttpRequest):  # type: ignore[no-untyped-def]
     return user
 
 
+def _run_context(run: FindRun | None) -> dict[str, object]:
+    return {"run": run, "progress": find_run_progress(run) if run else None}
+
+
 @login_required
 def review_view(request: HttpRequest, candidate_id: int | None = None) -> HttpResponse:
     user = _staff(request)
     review = review_for(user, candidate_id)
-    return render(request, "identity/review.html", {"review": review})
+    return render(
+        request, "identity/review.html", {"review": review, **_run_context(FindRun.objects.first())}
+    )
+
+
+@login_required
+@require_POST
+def find_view(request: HttpRequest) -> HttpResponse:
+    """Look for duplicates in the worker; the review page shows how far it is."""
+    find_run_start(actor=_staff(request))
+    return HttpResponseRedirect(reverse("identity:review"))
+
+
+@login_required
+def find_progress_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    _staff(request)
+    run = FindRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404("No such search")
+    response = render(request, "identity/_find.html", _run_context(run))
+    if request.headers.get("HX-Request") == "true" and not run.running:
+        # Finished: reload so the queue shows what it found.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

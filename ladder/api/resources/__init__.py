@@ -17,6 +17,7 @@ MODULES = (
     "lists",
     "messages",
     "misc",
+    "social",
 )
 
 # Every top-level collection, as the entry point links them.

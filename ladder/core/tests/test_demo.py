@@ -164,7 +164,7 @@ def test_every_activity_type_appears_with_unique_keys(demo):
     # their own services, under their own keys.
     planned = Activity.objects.filter(idempotency_key__startswith="demo:5:")
     assert planned.count() == demo.activities
-    # …and the public pages' actions, through theirs.
+    # …and the public pages' actions and the imported social engagement, through theirs.
     later = Activity.objects.exclude(pk__in=planned.values("pk"))
     assert set(later.values_list("type", flat=True)) >= {
         ActivityType.LEVEL_CHANGE,
@@ -179,7 +179,7 @@ def test_every_activity_type_appears_with_unique_keys(demo):
     }
     assert not planned.filter(type__startswith="ask_").exists()
     assert not later.exclude(idempotency_key__regex=r"^(level|ask-offer|action|rsvp|attended|"
-                             r"shift|gift|recruit):").exists()  # fmt: skip
+                             r"shift|gift|recruit|social):").exists()  # fmt: skip
     calls = Activity.objects.filter(type=ActivityType.CALL)
     assert calls.exclude(result="").count() == calls.count()  # every attempt has a result code
     donation = Activity.objects.filter(type=ActivityType.DONATION).first()
