@@ -37,6 +37,7 @@ from ladder.activity.services import activity_record
 from ladder.core.models import User
 from ladder.identity.arrivals import arrivals
 from ladder.identity.models import Merge, NotDuplicate
+from ladder.ladders.placement import placements_of, placements_refresh, placements_restore
 from ladder.people.models import Channel, ConsentEvent, Person, Subscription, make_sort_name
 from ladder.people.selectors import visible_people
 from ladder.people.services import consent_merge_revert, consent_record, contact_suppressed
@@ -268,7 +269,8 @@ def person_merge(
             raise PermissionDenied("You can only merge people you can see.")
     merge = Merge.objects.create(
         survivor=survivor, merged=merged, actor=actor, merged_at=when, score=score,
-        snapshot={"survivor": _row(survivor), "merged": _row(merged)},
+        snapshot={"survivor": _row(survivor), "merged": _row(merged),
+                  "placements": placements_of(survivor.pk)},
     )  # fmt: skip
     merge.choices = _fields(survivor, merged, choices or {})
     if merge.choices.get("user") == "merged":
@@ -331,6 +333,10 @@ def merge_undo(*, actor: User | None, merge: Merge, now: dt.datetime | None = No
             ).update(**{attname: merged.pk})
     _restore(survivor, merge.snapshot["survivor"])
     _restore(merged, merge.snapshot["merged"])
+    if "placements" in merge.snapshot:
+        # The merged history may have lifted the survivor (ladders only go up): put it back
+        # where it stood, then let both records' own history place them.
+        placements_restore(survivor.pk, merge.snapshot["placements"])
     if merge.choices.get("user") == "merged":
         Person.objects.filter(pk=survivor.pk).update(user=None)
     survivor.save()
@@ -340,6 +346,7 @@ def merge_undo(*, actor: User | None, merge: Merge, now: dt.datetime | None = No
     merge.save(update_fields=["undone_at", "undone_by"])
     _merge_logged(merge, "unmerged", actor=actor, when=when)
     stats_refresh([survivor.pk, merged.pk], now=when)
+    placements_refresh([survivor.pk, merged.pk], now=when)
     return merge
 
 

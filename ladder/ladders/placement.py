@@ -314,6 +314,38 @@ def placements_recompute(
     return moves
 
 
+def placements_of(person_id: int) -> list[dict[str, Any]]:
+    """Where one person stands on each ladder, as JSON values (for a merge's snapshot)."""
+    rows = RungPlacement.objects.filter(person_id=person_id).order_by("ladder_id")
+    found = rows.values_list("ladder_id", "rung_id", "since")
+    return [{"ladder": ladder, "rung": rung, "since": since.isoformat()}
+            for ladder, rung, since in found]  # fmt: skip
+
+
+def placements_restore(person_id: int, rows: list[dict[str, Any]]) -> None:
+    """Put one person back where `placements_of` found them (ladders and rungs since deleted
+    are left out)."""
+    RungPlacement.objects.filter(person_id=person_id).delete()
+    rungs = set(Rung.objects.filter(pk__in=[r["rung"] for r in rows]).values_list("pk", flat=True))
+    RungPlacement.objects.bulk_create(
+        RungPlacement(person_id=person_id, ladder_id=r["ladder"], rung_id=r["rung"],
+                      since=dt.datetime.fromisoformat(r["since"]))
+        for r in rows if r["rung"] in rungs
+    )  # fmt: skip
+
+
+def placements_refresh(person_ids: list[int], *, now: dt.datetime | None = None) -> int:
+    """Re-place a few people on every active ladder at once (an unmerge gave them back their
+    own history); returns the number of moves."""
+    now = now or timezone.now()
+    moves = 0
+    for ladder, rungs in _ladders():
+        with transaction.atomic():
+            lock_watermark()
+            moves += _place(ladder, rungs, _everyone().filter(pk__in=person_ids), now)
+    return moves
+
+
 @dataclass(frozen=True)
 class RecomputeResult:
     scores_changed: int
@@ -401,8 +433,12 @@ def _touched_by(triggers: Triggers) -> RawSQL:
     """The ids of the people a trigger of ``triggers`` arrived for, as a subquery."""
     if isinstance(triggers, AnyActivity):
         return RawSQL(f"SELECT pid FROM {TOUCHED}", [])
-    marks = ", ".join(["%s"] * len(triggers))
-    return RawSQL(f"SELECT pid FROM {TOUCHED} WHERE trig IN ({marks})", sorted(triggers))
+    # A merge or its undoing moves history between two records, so it can move them anywhere.
+    marks = ", ".join(["%s"] * (len(triggers) + 1))
+    return RawSQL(
+        f"SELECT pid FROM {TOUCHED} WHERE trig IN ({marks})",
+        [*sorted(triggers), ActivityType.MERGE],
+    )
 
 
 def ladders_update(*, now: dt.datetime | None = None, batch_size: int | None = None) -> int:

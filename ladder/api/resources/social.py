@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -54,10 +54,10 @@ def social_engagements_add(request: HttpRequest, payload: EngagementsIn) -> Http
     errors = [{"row": p.row, "column": p.column, "message": p.message} for p in result.problems]
     if errors and not result.added and not result.repeated:
         first = errors[0]
-        return JsonResponse(
+        return hal.Hal(
             {"error": f"engagements[{first['row']}].{first['column']}: {first['message']}",
              "errors": errors}, status=400,
         )  # fmt: skip
     body = {"added": result.added, "repeated": result.repeated, "matched": result.matched,
             "waiting": result.waiting, "errors": errors}  # fmt: skip
-    return JsonResponse(body, status=201)
+    return hal.Hal(body, status=201)

@@ -169,6 +169,10 @@ class Command(BaseCommand):
         )
         if summary.ground_truth:
             self.stdout.write(f"Planted duplicate pairs: {summary.ground_truth}")
+        # The review queue fills in the background once the worker starts (Duplicates page).
+        from ladder.identity.finding import find_run_start
+
+        find_run_start(actor=None)
 
     def _banner(self, options: dict[str, Any], password: str | None) -> None:
         leaders = list(
