@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ladder.mailings",
     "ladder.organizing",
     "ladder.identity",
+    "ladder.insights",
     "ladder.api",
     "ninja",
     "anymail",
@@ -151,6 +152,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "ladder.insights.staticfiles.PlotlyFinder",
+]
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

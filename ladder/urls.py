@@ -18,6 +18,7 @@ urlpatterns = [
     path("mailings/", include("ladder.mailings.urls")),
     path("organize/", include("ladder.organizing.urls")),
     path("duplicates/", include("ladder.identity.urls")),
+    path("insights/", include("ladder.insights.urls")),
     path("m/", include("ladder.mailings.urls_public")),
     path("", include("ladder.web.urls")),
 ]

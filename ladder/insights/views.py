@@ -1,0 +1,65 @@
+"""Goal screens: the list with a form to set one, and one goal with its trend."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ladder.core.access import current_user, require
+from ladder.core.models import Role
+from ladder.insights.charts import goal_figure
+from ladder.insights.forms import GoalForm
+from ladder.insights.goals import goal_archive, goal_create, goal_progress, goals_visible
+
+
+def _organizer(request: HttpRequest):  # type: ignore[no-untyped-def]
+    user = current_user(request)
+    require(user.sees_everyone or user.role == Role.LEADER)
+    return user
+
+
+@login_required
+def goals_view(request: HttpRequest) -> HttpResponse:
+    user = _organizer(request)
+    form = GoalForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = goal_create(actor=user, **form.cleaned_data)
+        except ValidationError as problem:
+            for field, errors in problem.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Goal set: {goal.name}.")
+            return HttpResponseRedirect(reverse("insights:goal", args=[goal.pk]))
+    progress = [goal_progress(goal) for goal in goals_visible(user)]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "insights/goals.html", {"form": form, "progress": progress},
+                  status=status)  # fmt: skip
+
+
+@login_required
+def goal_view(request: HttpRequest, goal_id: int) -> HttpResponse:
+    user = _organizer(request)
+    goal = goals_visible(user).filter(pk=goal_id).first()
+    if goal is None:
+        raise Http404("No such goal")
+    progress = goal_progress(goal)
+    return render(request, "insights/goal.html",
+                  {"p": progress, "figure": goal_figure(progress)})  # fmt: skip
+
+
+@login_required
+@require_POST
+def goal_archive_view(request: HttpRequest, goal_id: int) -> HttpResponse:
+    user = _organizer(request)
+    goal = goals_visible(user).filter(pk=goal_id).first()
+    if goal is None or (goal.group_id is None and not user.sees_everyone):
+        raise Http404("No such goal")
+    goal_archive(actor=user, goal=goal)
+    messages.info(request, f"Archived: {goal.name}.")
+    return HttpResponseRedirect(reverse("insights:goals"))
