@@ -29,11 +29,19 @@ def demo_goals(*, now: dt.datetime) -> int:
     start, deadline = today - dt.timedelta(days=19), today + dt.timedelta(days=10)
     month_ago = now - dt.timedelta(days=30)
     recent = Activity.objects.filter(occurred_at__gte=month_ago, occurred_at__lte=now)
-    doors = recent.filter(type=T.DOOR_KNOCK).aggregate(n=Count("id"))["n"] or 0
     money = recent.filter(type=T.DONATION).aggregate(s=Sum("amount"))["s"] or 0
+    # The field program's goal is for whichever of doors and calls it is doing these weeks.
+    field = {
+        kind: recent.filter(type=kind, occurred_at__date__gte=start).aggregate(n=Count("id"))["n"]
+        for kind in (T.DOOR_KNOCK, T.CALL)
+    }
+    doors = field[T.DOOR_KNOCK] >= field[T.CALL]
+    pace = max(field.values()) / 19 * 30
     made = 0
-    goal_create(actor=None, name="Knock doors before the session", metric=Metric.DOORS_KNOCKED,
-                target=_rounded(doors * 1.15, 50), starts_on=start, deadline=deadline)  # fmt: skip
+    goal_create(actor=None, name="Knock doors before the session" if doors
+                else "Call our people before the session",
+                metric=Metric.DOORS_KNOCKED if doors else Metric.CALLS_MADE,
+                target=_rounded(pace * 1.15, 50), starts_on=start, deadline=deadline)  # fmt: skip
     goal_create(actor=None, name="Raise for the school funding campaign",
                 metric=Metric.MONEY_RAISED, target=_rounded(float(money) * 0.9, 500),
                 starts_on=start, deadline=deadline)  # fmt: skip

@@ -15,6 +15,8 @@ from ladder.core.models import Role
 from ladder.insights.charts import goal_figure
 from ladder.insights.forms import GoalForm
 from ladder.insights.goals import goal_archive, goal_create, goal_progress, goals_visible
+from ladder.insights.health import groups_health, quiet_days
+from ladder.insights.today import my_day
 
 
 def _organizer(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -63,3 +65,18 @@ def goal_archive_view(request: HttpRequest, goal_id: int) -> HttpResponse:
     goal_archive(actor=user, goal=goal)
     messages.info(request, f"Archived: {goal.name}.")
     return HttpResponseRedirect(reverse("insights:goals"))
+
+
+@login_required
+def groups_health_view(request: HttpRequest) -> HttpResponse:
+    user = _organizer(request)
+    health = groups_health(user)
+    context = {"health": health, "flagged": [h for h in health if h.flags],
+               "quiet_days": quiet_days()}  # fmt: skip
+    return render(request, "insights/groups.html", context)
+
+
+@login_required
+def my_day_view(request: HttpRequest) -> HttpResponse:
+    """Anyone with a login: what needs them today (see `ladder.insights.today`)."""
+    return render(request, "insights/today.html", {"day": my_day(current_user(request))})
