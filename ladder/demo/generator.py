@@ -28,6 +28,7 @@ from ladder.demo.asks import demo_asks
 from ladder.demo.data import CHAPTERS, DORMANT_CHAPTER, ORG_SLUG
 from ladder.demo.duplicates import plant_duplicates
 from ladder.demo.goals import demo_goals
+from ladder.demo.help import demo_help
 from ladder.demo.history.field import events_program, relational, schedule
 from ladder.demo.history.mail import email_program
 from ladder.demo.history.money import donations
@@ -147,6 +148,7 @@ def generate_demo(
     demo_organizing()  # the issues survey, a script, and each chapter's call and walk lists
     demo_social(now=plan.now, seed=seed)  # a listening tool's export, matched by handle and email
     demo_goals(now=plan.now)  # the organization's and each chapter's goals for this month
+    demo_help()  # the knowledge base's first articles, and a question waiting for staff
     finished = time.perf_counter()
     summary = DemoSummary(
         seed=seed,

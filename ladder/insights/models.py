@@ -63,4 +63,43 @@ class Goal(models.Model):
         return self.metric == Metric.MONEY_RAISED or self.metric == Metric.ACTIVITY_SUM
 
 
-__all__ = ["Goal", "Metric"]
+class Article(models.Model):
+    """A knowledge-base article for volunteers and leaders, in Markdown."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    body = models.TextField()
+    # Words that tie it to the places it helps ("canvass", "phone bank", "hosting").
+    topics = models.CharField(max_length=200, blank=True, default="")
+    published = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Question(models.Model):
+    """A volunteer's question; staff answer it once, and the answer becomes an article."""
+
+    text = models.TextField()
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    asked_at = models.DateTimeField()
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+
+
+__all__ = ["Article", "Goal", "Metric", "Question"]

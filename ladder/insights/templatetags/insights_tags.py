@@ -28,3 +28,18 @@ def group_goals(group: Any) -> dict[str, Any]:
 
     goals = Goal.objects.filter(group=group, archived=False).select_related("group", "rung")
     return {"progress": [goal_progress(goal) for goal in goals], "group": group}
+
+
+@register.inclusion_tag("insights/_help_links.html")
+def help_links(topics: str) -> dict[str, Any]:
+    """Links to the published articles on any of ``topics`` ("canvass, phone bank")."""
+    from django.db.models import Q
+
+    from ladder.insights.models import Article
+
+    words = [t.strip().lower() for t in topics.split(",") if t.strip()]
+    condition = Q()
+    for word in words:
+        condition |= Q(topics__icontains=word)
+    articles = Article.objects.filter(condition, published=True)[:5] if words else []
+    return {"articles": articles}
