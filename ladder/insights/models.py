@@ -8,7 +8,7 @@ from django.db import models
 
 from ladder.activity.catalogue import ActivityType
 from ladder.ladders.models import Rung
-from ladder.people.models import Group
+from ladder.people.models import Group, Person
 
 
 class Metric(models.TextChoices):
@@ -102,4 +102,76 @@ class Question(models.Model):
         ordering = ["-asked_at", "-pk"]
 
 
-__all__ = ["Article", "Goal", "Metric", "Question"]
+class ListeningRun(models.Model):
+    """One grouping of what people said into themes, done in the worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Reading"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    since = models.DateField()
+    texts = models.IntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    error = models.TextField(blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class Theme(models.Model):
+    run = models.ForeignKey(ListeningRun, on_delete=models.CASCADE, related_name="themes")
+    position = models.PositiveIntegerField()
+    words = models.JSONField(default=list)  # the top words, most telling first
+    size = models.IntegerField(default=0)
+    people = models.IntegerField(default=0)
+    examples = models.JSONField(default=list)  # [{"text": ..., "person": id}, ...]
+    weekly = models.JSONField(default=dict)  # {"2026-11-23": 14, ...} (weeks start on Monday)
+
+    class Meta:
+        ordering = ["run", "-size", "position"]
+
+    @property
+    def label(self) -> str:
+        """Up to four of the top words, skipping any whose words an earlier one already said
+        ("school funding", then not "funding" or "school")."""
+        seen: set[str] = set()
+        shown: list[str] = []
+        for term in self.words:
+            parts = set(term.split())
+            if parts <= seen:
+                continue
+            seen |= parts
+            shown.append(term)
+            if len(shown) == 4:
+                break
+        return ", ".join(shown)
+
+
+class ThemeText(models.Model):
+    """One thing someone said, in the theme it was grouped into."""
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="texts")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    activity_id = models.BigIntegerField()
+    said_at = models.DateTimeField()
+    text = models.TextField()
+    # How close it sits to the theme's centre (its examples are the closest).
+    score = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["theme", "-score"]
+
+
+__all__ = ["Article", "Goal", "ListeningRun", "Metric", "Question", "Theme", "ThemeText"]

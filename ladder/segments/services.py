@@ -399,6 +399,19 @@ def _bulk_add(static_list: StaticList, person_ids: list[int]) -> None:
 
 
 @transaction.atomic
+def list_of_people(
+    *, actor: User, name: str, person_ids: Iterable[int], description: str = ""
+) -> StaticList:
+    """A new list of the given people (those of them ``actor`` may see)."""
+    static_list = StaticList.objects.create(
+        name=name.strip()[:200], description=description.strip(), owner=actor,
+        origin=StaticList.Origin.MANUAL,
+    )  # fmt: skip
+    list_add(actor=actor, static_list=static_list, person_ids=person_ids)
+    return static_list
+
+
+@transaction.atomic
 def list_add(*, actor: User, static_list: StaticList, person_ids: Iterable[int]) -> int:
     """Add people (those of them ``actor`` may see; others are ignored). Returns how many were
     new on the list."""
