@@ -44,4 +44,40 @@ def goal_figure(progress: Progress) -> dict[str, Any]:
     return json.loads(figure.to_json())  # type: ignore[no-any-return]
 
 
-__all__ = ["goal_figure"]
+def bar_figure(labels: list[str], values: list[float], *, horizontal: bool = False,
+               money: bool = False, height: int = 220) -> dict[str, Any]:  # fmt: skip
+    """A small bar chart for a dashboard tile (days along the bottom, or labels down the side)."""
+    import plotly.graph_objects as go
+
+    bars = (go.Bar(y=labels, x=values, orientation="h", marker_color=ACTUAL) if horizontal
+            else go.Bar(x=labels, y=values, marker_color=ACTUAL))  # fmt: skip
+    figure = go.Figure(bars)
+    axis = {"tickprefix": "$" if money else "", "rangemode": "tozero"}
+    figure.update_layout(
+        margin={"l": 8, "r": 8, "t": 8, "b": 24}, height=height, showlegend=False,
+        paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+        xaxis=axis if horizontal else {}, yaxis={"autorange": "reversed", "automargin": True}
+        if horizontal else axis,
+    )  # fmt: skip
+    return json.loads(figure.to_json())  # type: ignore[no-any-return]
+
+
+def dashboard_figures(board: Any) -> dict[str, dict[str, Any]]:
+    """The dashboard's charts, by tile."""
+    tiles = board.tiles
+    actions, money = tiles["actions"], tiles["money"]
+    figures = {
+        "actions": bar_figure([d for d, _ in actions["days"]], [v for _, v in actions["days"]]),
+        "money": bar_figure([d for d, _ in money["days"]], [v for _, v in money["days"]],
+                            money=True),
+        "sources": bar_figure([s for s, _ in tiles["new_people"]["sources"]],
+                              [n for _, n in tiles["new_people"]["sources"]], horizontal=True),
+    }  # fmt: skip
+    if tiles["funnel"]["rungs"]:
+        rungs = tiles["funnel"]["rungs"]
+        figures["funnel"] = bar_figure([r for r, _ in rungs], [n for _, n in rungs],
+                                       horizontal=True)  # fmt: skip
+    return figures
+
+
+__all__ = ["bar_figure", "dashboard_figures", "goal_figure"]

@@ -53,3 +53,17 @@ class GoalForm(LadderForm):
         else:
             group.required = True
             group.empty_label = None
+
+
+class DashboardForm(forms.Form):
+    days = forms.TypedChoiceField(
+        label="Over", coerce=int, required=False,
+        choices=[(7, "7 days"), (30, "30 days"), (90, "90 days")],
+    )  # fmt: skip
+    group = forms.ModelChoiceField(label="Group", queryset=Group.objects.none(), required=False,
+                                   empty_label="— all my groups —")  # fmt: skip
+
+    def __init__(self, data: Any = None, *, user: User) -> None:
+        super().__init__(data, initial={"days": 30})
+        field = cast(forms.ModelChoiceField, self.fields["group"])
+        field.queryset = groups_visible(user).order_by("name")

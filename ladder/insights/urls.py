@@ -4,6 +4,8 @@ from ladder.insights import help_views, listening_views, views
 
 app_name = "insights"
 urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("tiles/", views.dashboard_tiles_view, name="tiles"),
     path("goals/", views.goals_view, name="goals"),
     path("goals/<int:goal_id>/", views.goal_view, name="goal"),
     path("goals/<int:goal_id>/archive/", views.goal_archive_view, name="goal_archive"),

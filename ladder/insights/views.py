@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from ladder.core.access import current_user, require
 from ladder.core.models import Role
-from ladder.insights.charts import goal_figure
-from ladder.insights.forms import GoalForm
+from ladder.insights.charts import dashboard_figures, goal_figure
+from ladder.insights.dashboard import dashboard, scope_for
+from ladder.insights.forms import DashboardForm, GoalForm
 from ladder.insights.goals import goal_archive, goal_create, goal_progress, goals_visible
 from ladder.insights.health import groups_health, quiet_days
 from ladder.insights.today import my_day
@@ -80,3 +81,26 @@ def groups_health_view(request: HttpRequest) -> HttpResponse:
 def my_day_view(request: HttpRequest) -> HttpResponse:
     """Anyone with a login: what needs them today (see `ladder.insights.today`)."""
     return render(request, "insights/today.html", {"day": my_day(current_user(request))})
+
+
+def _dashboard_context(request: HttpRequest) -> dict[str, object]:
+    user = _organizer(request)
+    form = DashboardForm(request.GET or None, user=user)
+    days, group = 30, None
+    if form.is_valid():
+        days = int(form.cleaned_data.get("days") or 30)
+        group = form.cleaned_data.get("group")
+    board = dashboard(scope_for(user, days=days, group=group))
+    return {"board": board, "form": form, "figures": dashboard_figures(board),
+            "query": request.GET.urlencode()}  # fmt: skip
+
+
+@login_required
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "insights/dashboard.html", _dashboard_context(request))
+
+
+@login_required
+def dashboard_tiles_view(request: HttpRequest) -> HttpResponse:
+    """The tiles alone, for the page's live refresh."""
+    return render(request, "insights/_tiles.html", _dashboard_context(request))

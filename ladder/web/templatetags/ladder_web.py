@@ -28,10 +28,13 @@ def is_staff_user(user: object) -> bool:
 
 
 @register.simple_tag(takes_context=True)
-def nav_current(context: template.Context, prefix: str) -> SafeString:
-    """``aria-current="page"`` on the nav link of the section we are in (also styles it)."""
+def nav_current(context: template.Context, prefix: str, besides: str = "") -> SafeString:
+    """``aria-current="page"`` on the nav link of the section we are in (also styles it);
+    ``besides`` lists comma-separated sub-paths that are sections of their own."""
     request: HttpRequest | None = context.get("request")
-    if request is not None and request.path.startswith(prefix):
+    others = [p for p in besides.split(",") if p]
+    if (request is not None and request.path.startswith(prefix)
+            and not any(request.path.startswith(p) for p in others)):  # fmt: skip
         return mark_safe('aria-current="page"')
     return mark_safe("")
 

@@ -12,4 +12,6 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
   else draw();
+  // A live tile refreshed by htmx brings new figures: draw them too.
+  document.addEventListener("htmx:afterSwap", draw);
 })();
