@@ -15,7 +15,7 @@ IDENTITY_SCALE ?= 1000000
 SEGMENTS_SCALE ?= 1000000
 PYTEST_ARGS ?=
 
-.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api bench-organizing bench-identity chromium clean
+.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api bench-organizing bench-identity bench-dashboard chromium clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, print a login, start web + worker + mail sink"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-api   API person reads (GET /api/v2/people/<id>) vs GET /healthz, BENCH_SCALE people"
 	@echo "make bench-organizing  call and walk lists built, served and walked, BENCH_SCALE people (SQLite at most 100k)"
 	@echo "make bench-identity  duplicate detection (precision, recall, F1, time) on IDENTITY_SCALE=$(IDENTITY_SCALE) people"
+	@echo "make bench-dashboard  every dashboard tile at SEGMENTS_SCALE people vs a GROUP BY over the activity table"
 	@echo "make bench-segments  segments at SEGMENTS_SCALE=$(SEGMENTS_SCALE) people (data kept in var/bench)"
 
 # uv is installed from PyPI into var/tools when the machine has none.
@@ -65,7 +66,7 @@ format: install
 	$(UV) run ruff format .
 
 bench: install
-	$(UV) run python -m bench.run --scale $(BENCH_SCALE) --identity-scale $(IDENTITY_SCALE)
+	$(UV) run python -m bench.run --scale $(BENCH_SCALE) --identity-scale $(IDENTITY_SCALE) --segments-scale $(SEGMENTS_SCALE)
 
 # The first run generates, loads and rolls up the data (5 min to load and roll up 1M people /
 # 20M activities on 2 cores, measured 2026-12-01) before measuring, which takes another ~8 min
@@ -93,6 +94,11 @@ bench-identity: install
 # people) and a throwaway PostgreSQL; about 3 min each at 100k on 2 cores.
 bench-organizing: install
 	$(UV) run python -m bench.run --only organizing --scale $(BENCH_SCALE)
+
+# Dashboard: every tile over the segments benchmark's kept data (SEGMENTS_SCALE people, 20 activities
+# each, generated on the first run), beside a GROUP BY over the activity table.
+bench-dashboard: install
+	$(UV) run python -m bench.run --only dashboard --segments-scale $(SEGMENTS_SCALE)
 
 bench-segments: install
 	$(UV) run python -m bench.run --only segments --scale $(SEGMENTS_SCALE) --sqlite-scale 100000

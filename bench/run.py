@@ -32,6 +32,7 @@ ONLY = [
     "api",
     "organizing",
     "identity",
+    "dashboard",
 ]
 
 
@@ -205,6 +206,26 @@ def run_organizing(people: int, sqlite_people: int) -> None:
         _loopback("organizing_bench", "organizing", databases, 55446, report, ("--people", str(n)))
 
 
+def run_dashboard(people: int) -> None:
+    """Every dashboard tile over the segments benchmark's kept data (bench/dashboard_bench.py)
+    on its PostgreSQL cluster, beside a GROUP BY over the activity table."""
+    from bench import pgcluster
+
+    cache = ROOT / "var" / "bench"
+    pg_url = os.environ.get("LADDER_BENCH_PG_URL") or pgcluster.start(cache / "pg", 55441)
+    out = RESULTS / f"dashboard-postgresql-{people}.json"
+    env = {**os.environ, "DATABASE_URL": pg_url, "LADDER_DATA_DIR": str(cache / "data"),
+           "DJANGO_SETTINGS_MODULE": "ladder.settings"}  # fmt: skip
+    try:
+        command = [sys.executable, "-m", "bench.dashboard_bench", "--people", str(people)]
+        subprocess.run([*command, "--out", str(out)], env=env, cwd=ROOT, check=True)
+    finally:
+        if not os.environ.get("LADDER_BENCH_PG_URL"):
+            pgcluster.stop(cache / "pg")
+    for case in json.loads(out.read_text())["cases"]:
+        print_segments_case("dashboard", case)
+
+
 def run_identity(people: int) -> None:
     """Duplicate detection (bench/identity_bench.py) at ``people`` people with planted
     duplicates and household traps: precision, recall, F1 and time beside a DuckDB floor."""
@@ -256,6 +277,12 @@ def main() -> None:
         help="comma-separated subset of segments,recompute,incremental (default: all)",
     )
     parser.add_argument(
+        "--segments-scale",
+        type=int,
+        default=1_000_000,
+        help="people in the kept segments data the dashboard reads",
+    )
+    parser.add_argument(
         "--identity-scale", type=int, default=1_000_000, help="people for duplicate detection"
     )
     parser.add_argument("--segments-db", choices=["both", "postgresql", "sqlite"], default="both")
@@ -279,6 +306,10 @@ def main() -> None:
     if args.only in (None, "organizing"):
         run_organizing(args.scale, min(args.sqlite_scale or args.scale, 100_000))
     if args.only == "organizing":
+        return
+    if args.only in (None, "dashboard"):
+        run_dashboard(args.segments_scale)
+    if args.only == "dashboard":
         return
     if args.only in (None, "identity"):
         run_identity(args.identity_scale)

@@ -43,6 +43,7 @@ class Scope:
     group: Group | None
     today: dt.date
     groups: set[int] | None  # the group and its teams; None: everyone the user sees
+    now: dt.datetime | None = None
 
     @property
     def start(self) -> dt.date:
@@ -66,7 +67,7 @@ def scope_for(user: User, *, days: int = 30, group: Group | None = None,
         groups = None
     else:
         groups = groups_below(user.led_groups.values_list("id", flat=True))
-    return Scope(user, days if days in WINDOWS else 30, group, today, groups)
+    return Scope(user, days if days in WINDOWS else 30, group, today, groups, now)
 
 
 def _daily(scope: Scope, types: Any) -> Any:
@@ -128,13 +129,15 @@ def ladder_funnel(scope: Scope) -> dict[str, Any]:
     ladder = Ladder.objects.order_by("position", "name").first()
     if ladder is None:
         return {"ladder": None, "rungs": []}
-    people = visible_people(scope.user)
+    placements = RungPlacement.objects.filter(ladder=ladder)
     if scope.groups is not None:
-        people = people.filter(home_group_id__in=scope.groups)
-    placed = dict(
-        RungPlacement.objects.filter(ladder=ladder, person__in=people)
-        .values("rung_id").annotate(n=Count("id")).values_list("rung_id", "n")
-    )  # fmt: skip
+        people = visible_people(scope.user).filter(home_group_id__in=scope.groups)
+        placements = placements.filter(person__in=people)
+    elif not scope.user.sees_everyone:
+        placements = placements.filter(person__in=visible_people(scope.user))
+    # (Everyone: placements of merged-away records are moved or dropped by the merge.)
+    placed = dict(placements.values("rung_id").annotate(n=Count("id"))
+                  .values_list("rung_id", "n"))  # fmt: skip
     rungs = [(r.name, placed.get(r.pk, 0)) for r in ladder.rungs.order_by("position")]
     return {"ladder": ladder, "rungs": rungs}
 
@@ -174,7 +177,7 @@ def goals(scope: Scope) -> dict[str, Any]:
 
 
 def groups_flagged(scope: Scope) -> dict[str, Any]:
-    return {"flagged": flagged_groups(scope.user)}
+    return {"flagged": flagged_groups(scope.user, now=scope.now)}
 
 
 def themes(scope: Scope) -> dict[str, Any]:

@@ -71,24 +71,31 @@ def _retention(since: dt.datetime, now: dt.datetime) -> dict[int, tuple[set[int]
     return found
 
 
-def groups_health(user: User, *, now: dt.datetime | None = None) -> list[GroupHealth]:
-    """The health of every group ``user`` can see, flagged ones first."""
+def groups_health(
+    user: User, *, now: dt.datetime | None = None, full: bool = True
+) -> list[GroupHealth]:
+    """The health of every group ``user`` can see, flagged ones first. ``full`` False reads
+    only what the flags need (the rollups' last active day, leaders, whether anyone is in the
+    group), for the dashboard: people, active members, retention and events are left at 0."""
     now = now or timezone.now()
     today, since = timezone.localdate(now), now - WINDOW
     groups = list(groups_visible(user).prefetch_related("leaders").order_by("name"))
-    people = _by_home_group(
-        Person.objects.filter(merged_into__isnull=True).values("home_group_id")
-        .annotate(n=Count("id")).values_list("home_group_id", "n")
-    )  # fmt: skip
-    active = _by_home_group(
-        PersonStats.objects.filter(last_action_at__gte=since).values("person__home_group_id")
-        .annotate(n=Count("person_id")).values_list("person__home_group_id", "n")
-    )  # fmt: skip
+    people: dict[int, int] = {}
+    active: dict[int, int] = {}
+    if full:
+        people = _by_home_group(
+            Person.objects.filter(merged_into__isnull=True).values("home_group_id")
+            .annotate(n=Count("id")).values_list("home_group_id", "n")
+        )  # fmt: skip
+        active = _by_home_group(
+            PersonStats.objects.filter(last_action_at__gte=since).values("person__home_group_id")
+            .annotate(n=Count("person_id")).values_list("person__home_group_id", "n")
+        )  # fmt: skip
     metrics = DailyMetric.objects.filter(type__in=ACTION_TYPES).values("group_id")
     actions = _by_home_group(metrics.filter(day__gt=today - WINDOW).annotate(n=Sum("count"))
                              .values_list("group_id", "n"))  # fmt: skip
     last_day = dict(metrics.annotate(d=Max("day")).values_list("group_id", "d"))
-    months = _retention(since, now)
+    months = _retention(since, now) if full else {}
     acting_users = set(
         Activity.objects.filter(occurred_at__gte=since, actor__isnull=False)
         .values_list("actor_id", flat=True).distinct()
@@ -97,7 +104,10 @@ def groups_health(user: User, *, now: dt.datetime | None = None) -> list[GroupHe
     for group in groups:
         tree = groups_below([group.pk])
         health = GroupHealth(group)
-        health.people = sum(people.get(g, 0) for g in tree)
+        health.people = (
+            sum(people.get(g, 0) for g in tree) if full
+            else int(Person.objects.filter(home_group_id__in=tree).exists())
+        )  # fmt: skip
         health.active_members = sum(active.get(g, 0) for g in tree)
         health.actions = sum(actions.get(g, 0) for g in tree)
         days = [last_day[g] for g in tree if last_day.get(g)]
@@ -117,7 +127,7 @@ def groups_health(user: User, *, now: dt.datetime | None = None) -> list[GroupHe
                                  hosts__home_group_id__in=tree,
                                  approval=Event.Approval.APPROVED)
             .distinct().count()
-        )  # fmt: skip
+        ) if full else 0  # fmt: skip
         # The organization itself (the top group over the chapters) is run by staff, and an
         # empty group has nobody to look after yet.
         top = group.parent_id is None and any(g != group.pk for g in tree)
@@ -158,7 +168,8 @@ def _flags(h: GroupHealth) -> list[Flag]:
 
 
 def flagged_groups(user: User, *, now: dt.datetime | None = None) -> list[GroupHealth]:
-    return [h for h in groups_health(user, now=now) if h.flags]
+    """The groups that need attention, read as lightly as the flags allow."""
+    return [h for h in groups_health(user, now=now, full=False) if h.flags]
 
 
 __all__ = ["Flag", "GroupHealth", "flagged_groups", "groups_health", "quiet_days"]
