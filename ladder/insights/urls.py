@@ -10,6 +10,7 @@ urlpatterns = [
     path("goals/<int:goal_id>/", views.goal_view, name="goal"),
     path("goals/<int:goal_id>/archive/", views.goal_archive_view, name="goal_archive"),
     path("groups/", views.groups_health_view, name="groups"),
+    path("works/", views.works_view, name="works"),
     path("today/", views.my_day_view, name="today"),
     path("listening/", listening_views.listening_view, name="listening"),
     path("listening/run/", listening_views.listening_start_view, name="listening_start"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from ladder.core.access import current_user, require
 from ladder.core.models import Role
+from ladder.insights import works
 from ladder.insights.charts import dashboard_figures, goal_figure
 from ladder.insights.dashboard import dashboard, scope_for
 from ladder.insights.forms import DashboardForm, GoalForm
@@ -104,3 +105,19 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 def dashboard_tiles_view(request: HttpRequest) -> HttpResponse:
     """The tiles alone, for the page's live refresh."""
     return render(request, "insights/_tiles.html", _dashboard_context(request))
+
+
+@login_required
+def works_view(request: HttpRequest) -> HttpResponse:
+    """What works: asks, mailings, pages and channels by what they produced."""
+    user = _organizer(request)
+    choices = {"7": 7, "30": 30, "90": 90, "365": 365}
+    days = choices.get(request.GET.get("days", ""), 90)
+    context = {
+        "days": days,
+        "mailings": works.mailings_compared(user, days),
+        "asks": works.asks_compared(user),
+        "pages": works.pages_compared(user, days),
+        "channels": works.channels_credited(user, days),
+    }
+    return render(request, "insights/works.html", context)

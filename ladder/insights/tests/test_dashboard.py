@@ -66,3 +66,19 @@ def test_a_leaders_dashboard_counts_their_groups_only(demo, admin_user):
     assert "What people are saying" not in page  # themes are staff's
     tiles = client.get("/insights/tiles/", {"days": 7})
     assert tiles.status_code == 200 and tiles.content.decode().lstrip().startswith("<div")
+
+
+def test_what_works_compares_pages_mailings_and_asks_on_the_demo(demo, admin_user):
+    from django.utils.html import escape
+
+    from ladder.insights import works
+
+    pages = works.pages_compared(admin_user, 365)
+    assert pages and all(0 <= r["new_people"] <= r["actions"] for r in pages)
+    assert [r["actions"] for r in pages] == sorted((r["actions"] for r in pages), reverse=True)
+    for r in works.mailings_compared(admin_user, 365):
+        assert r["acted_per_1000"] == round(1000 * r["acted"] / r["sent"], 1)
+    asks = works.asks_compared(admin_user)
+    assert asks and all(r["accepted"] <= r["offered"] for r in asks)
+    page = logged_in(admin_user).get("/insights/works/", {"days": "365"}).content.decode()
+    assert 'id="works-pages"' in page and escape(pages[0]["page"].title) in page
