@@ -210,6 +210,8 @@ TASKS = {
 
 # Ladder's own knobs.
 LADDER_PHONE_REGION = env("LADDER_PHONE_REGION", "US")
+# Days without anyone acting after which a group is flagged on the dashboard.
+LADDER_GROUP_QUIET_DAYS = int(env("LADDER_GROUP_QUIET_DAYS", "30"))
 LADDER_IMPORT_BATCH_SIZE = int(env("LADDER_IMPORT_BATCH_SIZE", "5000"))
 LADDER_ROLLUP_BATCH_SIZE = int(env("LADDER_ROLLUP_BATCH_SIZE", "50000"))
 LADDER_ORG_NAME = env("LADDER_ORG_NAME", "Prairie Forward")
