@@ -174,4 +174,28 @@ class ThemeText(models.Model):
         ordering = ["theme", "-score"]
 
 
-__all__ = ["Article", "Goal", "ListeningRun", "Metric", "Question", "Theme", "ThemeText"]
+class Digest(models.Model):
+    """How often a login hears about their people acting (one email, never a flood)."""
+
+    class Frequency(models.TextChoices):
+        DAILY = "daily", "Every morning"
+        WEEKLY = "weekly", "Every Monday"
+        NEVER = "never", "Never"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest"
+    )
+    frequency = models.CharField(max_length=8, choices=Frequency.choices, default="daily")
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+
+__all__ = [
+    "Article",
+    "Digest",
+    "Goal",
+    "ListeningRun",
+    "Metric",
+    "Question",
+    "Theme",
+    "ThemeText",
+]

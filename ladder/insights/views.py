@@ -15,9 +15,11 @@ from ladder.core.models import Role
 from ladder.insights import works
 from ladder.insights.charts import dashboard_figures, goal_figure
 from ladder.insights.dashboard import dashboard, scope_for
+from ladder.insights.digests import digest_for, digest_set
 from ladder.insights.forms import DashboardForm, GoalForm
 from ladder.insights.goals import goal_archive, goal_create, goal_progress, goals_visible
 from ladder.insights.health import groups_health, quiet_days
+from ladder.insights.models import Digest
 from ladder.insights.today import my_day
 
 
@@ -80,8 +82,20 @@ def groups_health_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_day_view(request: HttpRequest) -> HttpResponse:
-    """Anyone with a login: what needs them today (see `ladder.insights.today`)."""
-    return render(request, "insights/today.html", {"day": my_day(current_user(request))})
+    """Anyone with a login: what needs them today (see `ladder.insights.today`), and how often
+    they hear about their people by email."""
+    user = current_user(request)
+    if request.method == "POST":
+        choice = request.POST.get("frequency", "")
+        if choice not in Digest.Frequency.values:
+            messages.error(request, "Choose every morning, every Monday or never.")
+        else:
+            digest_set(user=user, frequency=choice)
+            messages.success(request, "Saved: " + Digest.Frequency(choice).label.lower() + ".")
+        return HttpResponseRedirect(reverse("insights:today"))
+    context = {"day": my_day(user), "digest": digest_for(user),
+               "frequencies": Digest.Frequency.choices}  # fmt: skip
+    return render(request, "insights/today.html", context)
 
 
 def _dashboard_context(request: HttpRequest) -> dict[str, object]:
