@@ -169,10 +169,13 @@ class Command(BaseCommand):
         )
         if summary.ground_truth:
             self.stdout.write(f"Planted duplicate pairs: {summary.ground_truth}")
-        # The review queue fills in the background once the worker starts (Duplicates page).
+        # The review queue and the listening themes fill in the background once the worker
+        # starts (the Duplicates and Listening pages show how far they are).
         from ladder.identity.finding import find_run_start
+        from ladder.insights.listening import listening_run_start
 
         find_run_start(actor=None)
+        listening_run_start(actor=None)
 
     def _banner(self, options: dict[str, Any], password: str | None) -> None:
         leaders = list(
