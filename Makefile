@@ -15,7 +15,7 @@ IDENTITY_SCALE ?= 1000000
 SEGMENTS_SCALE ?= 1000000
 PYTEST_ARGS ?=
 
-.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api bench-organizing bench-identity bench-dashboard chromium clean
+.PHONY: help uv install demo test test-fast lint format bench bench-mail bench-segments bench-api bench-organizing bench-identity bench-dashboard bench-listening chromium clean
 
 help:
 	@echo "make demo   install, migrate, load demo data, print a login, start web + worker + mail sink"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-organizing  call and walk lists built, served and walked, BENCH_SCALE people (SQLite at most 100k)"
 	@echo "make bench-identity  duplicate detection (precision, recall, F1, time) on IDENTITY_SCALE=$(IDENTITY_SCALE) people"
 	@echo "make bench-dashboard  every dashboard tile at SEGMENTS_SCALE people vs a GROUP BY over the activity table"
+	@echo "make bench-listening  listening themes over 100,000 texts vs TF-IDF alone"
 	@echo "make bench-segments  segments at SEGMENTS_SCALE=$(SEGMENTS_SCALE) people (data kept in var/bench)"
 
 # uv is installed from PyPI into var/tools when the machine has none.
@@ -94,6 +95,10 @@ bench-identity: install
 # people) and a throwaway PostgreSQL; about 3 min each at 100k on 2 cores.
 bench-organizing: install
 	$(UV) run python -m bench.run --only organizing --scale $(BENCH_SCALE)
+
+# Listening: themes found in 100,000 short texts, beside TF-IDF alone.
+bench-listening: install
+	$(UV) run python -m bench.listening_bench --texts 100000
 
 # Dashboard: every tile over the segments benchmark's kept data (SEGMENTS_SCALE people, 20 activities
 # each, generated on the first run), beside a GROUP BY over the activity table.
