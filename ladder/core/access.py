@@ -32,6 +32,13 @@ def require(condition: bool) -> None:
         raise PermissionDenied
 
 
+def staff_user(request: HttpRequest) -> User:
+    """The logged-in user if they are staff (pages that reach across every group); 403 else."""
+    user = current_user(request)
+    require(is_staff_user(user))
+    return user
+
+
 class StaffRequiredMixin(LoginRequiredMixin):
     """Pages that act on the whole organization: admins and staff only."""
 

@@ -11,13 +11,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ladder.core.access import current_user, is_staff_user, require
+from ladder.core.access import staff_user
 from ladder.identity.models import SocialEngagement
 from ladder.identity.social import Ingested, social_handle_link, social_rows_add, social_waiting
 from ladder.identity.social_file import social_csv_rows
-from ladder.people.models import EmailAddress, Person
+from ladder.people.models import Person
 from ladder.people.normalize import InvalidContact, normalise_email
-from ladder.people.selectors import survivor_id
+from ladder.people.selectors import person_match, survivor_id
 
 MAX_UPLOAD = 20 * 1024 * 1024
 SHOWN_PROBLEMS = 50
@@ -39,14 +39,14 @@ def _page(request: HttpRequest, status: int = 200, **extra: object) -> HttpRespo
 
 @login_required
 def social_view(request: HttpRequest) -> HttpResponse:
-    require(is_staff_user(current_user(request)))
+    staff_user(request)
     return _page(request)
 
 
 @login_required
 @require_POST
 def social_upload_view(request: HttpRequest) -> HttpResponse:
-    require(is_staff_user(current_user(request)))
+    staff_user(request)
     upload = request.FILES.get("file")
     platform = request.POST.get("platform", "").strip().lower()
     if upload is None:
@@ -75,23 +75,21 @@ def _summary(result: Ingested) -> str:
 
 
 def _person(text: str) -> Person | None:
-    """A person by their id (#123 or 123) or one of their email addresses."""
+    """A person by their id (#123 or 123) or one of their email addresses (the one a merged
+    record answers as)."""
     value = text.strip().lstrip("#")
     if value.isdigit():
         return Person.objects.filter(pk=survivor_id(int(value))).first()
     try:
-        address = normalise_email(value)
+        return person_match(email=normalise_email(value))
     except InvalidContact:
         return None
-    row = EmailAddress.objects.filter(address=address).values_list("person_id", flat=True).first()
-    return Person.objects.filter(pk=survivor_id(row)).first() if row else None
 
 
 @login_required
 @require_POST
 def social_link_view(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
-    require(is_staff_user(user))
+    user = staff_user(request)
     platform, handle = request.POST.get("platform", ""), request.POST.get("handle", "")
     person = _person(request.POST.get("person", ""))
     if person is None:

@@ -14,17 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ladder.core.access import current_user, is_staff_user, require
+from ladder.core.access import staff_user
 from ladder.identity.finding import find_run_progress, find_run_start
 from ladder.identity.merging import merge_undo, not_duplicate_mark, person_merge
 from ladder.identity.models import Candidate, FindRun
 from ladder.identity.selectors import SHOWN_FIELDS, merges_undoable, review_for, review_queue
-
-
-def _staff(request: HttpRequest):  # type: ignore[no-untyped-def]
-    user = current_user(request)
-    require(is_staff_user(user))
-    return user
+from ladder.web.htmx import progress_fragment
 
 
 def _run_context(run: FindRun | None) -> dict[str, object]:
@@ -33,7 +28,7 @@ def _run_context(run: FindRun | None) -> dict[str, object]:
 
 @login_required
 def review_view(request: HttpRequest, candidate_id: int | None = None) -> HttpResponse:
-    user = _staff(request)
+    user = staff_user(request)
     review = review_for(user, candidate_id)
     return render(
         request, "identity/review.html", {"review": review, **_run_context(FindRun.objects.first())}
@@ -44,27 +39,24 @@ def review_view(request: HttpRequest, candidate_id: int | None = None) -> HttpRe
 @require_POST
 def find_view(request: HttpRequest) -> HttpResponse:
     """Look for duplicates in the worker; the review page shows how far it is."""
-    find_run_start(actor=_staff(request))
+    find_run_start(actor=staff_user(request))
     return HttpResponseRedirect(reverse("identity:review"))
 
 
 @login_required
 def find_progress_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    _staff(request)
+    staff_user(request)
     run = FindRun.objects.filter(pk=run_id).first()
     if run is None:
         raise Http404("No such search")
-    response = render(request, "identity/_find.html", _run_context(run))
-    if request.headers.get("HX-Request") == "true" and not run.running:
-        # Finished: reload so the queue shows what it found.
-        response["HX-Refresh"] = "true"
-    return response
+    return progress_fragment(request, "identity/_find.html", _run_context(run),
+                             finished=not run.running)  # fmt: skip
 
 
 @login_required
 @require_POST
 def decide_view(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_user(request)
     candidate = review_queue(user).select_related("low", "high").filter(pk=candidate_id).first()
     if candidate is None:
         raise Http404("No such pair waiting")
@@ -114,14 +106,14 @@ def decide_view(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @login_required
 def merges_view(request: HttpRequest) -> HttpResponse:
-    user = _staff(request)
+    user = staff_user(request)
     return render(request, "identity/merges.html", {"merges": merges_undoable(user)[:100]})
 
 
 @login_required
 @require_POST
 def undo_view(request: HttpRequest, merge_id: int) -> HttpResponse:
-    user = _staff(request)
+    user = staff_user(request)
     merge = merges_undoable(user).filter(pk=merge_id).first()
     if merge is None:
         raise Http404("No such merge to undo")

@@ -25,6 +25,7 @@ from ladder.imports.selectors import (
     import_rejections_csv,
     import_sample,
 )
+from ladder.web.htmx import progress_fragment
 
 RUNNING = {"reading", "staging", "matching", "applying", "undoing", "queued"}
 
@@ -127,12 +128,9 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def import_progress_fragment(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job(request, job_id)
-    response = render(request, "imports/_progress.html", _progress_context(job))
-    if request.headers.get("HX-Request") == "true" and not _progress_context(job)["running"]:
-        # The work finished: reload the whole page so its buttons match the new state.
-        response["HX-Refresh"] = "true"
-    return response
+    context = _progress_context(_job(request, job_id))
+    return progress_fragment(request, "imports/_progress.html", context,
+                             finished=not context["running"])  # fmt: skip
 
 
 @login_required

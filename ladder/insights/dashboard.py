@@ -49,6 +49,11 @@ class Scope:
     def start(self) -> dt.date:
         return self.today - dt.timedelta(days=self.days - 1)
 
+    @property
+    def start_at(self) -> dt.datetime:
+        """The first moment of the window, in the organization's time zone."""
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
 
 @dataclass
 class Dashboard:
@@ -113,7 +118,7 @@ def volunteer_activity(scope: Scope) -> dict[str, Any]:
 
 
 def new_people(scope: Scope) -> dict[str, Any]:
-    start = timezone.make_aware(dt.datetime.combine(scope.start, dt.time.min))
+    start = scope.start_at
     people = visible_people(scope.user).filter(created_at__gte=start)
     if scope.groups is not None:
         people = people.filter(home_group_id__in=scope.groups)
@@ -145,7 +150,7 @@ def ladder_funnel(scope: Scope) -> dict[str, Any]:
 def mailing_results(scope: Scope) -> dict[str, Any]:
     from ladder.mailings.selectors import mailings_visible
 
-    start = timezone.make_aware(dt.datetime.combine(scope.start, dt.time.min))
+    start = scope.start_at
     sent = Q(deliveries__state="sent")
     mailings = (
         mailings_visible(scope.user).filter(deliveries__sent_at__gte=start)
@@ -164,7 +169,7 @@ def mailing_results(scope: Scope) -> dict[str, Any]:
 def top_recruiters(scope: Scope) -> dict[str, Any]:
     from ladder.actions.leaderboards import leaderboard
 
-    start = timezone.make_aware(dt.datetime.combine(scope.start, dt.time.min))
+    start = scope.start_at
     return {"board": leaderboard("recruits", user=scope.user, group=scope.group, since=start,
                                  size=5)}  # fmt: skip
 

@@ -12,18 +12,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ladder.core.access import current_user, is_staff_user, require
+from ladder.core.access import staff_user
 from ladder.insights.listening import listening_latest, listening_run_start
 from ladder.insights.models import ListeningRun, Theme
 from ladder.segments.services import list_of_people, segment_create
+from ladder.web.htmx import progress_fragment
 
 SHOWN_TEXTS = 200
-
-
-def _staff(request: HttpRequest):  # type: ignore[no-untyped-def]
-    user = current_user(request)
-    require(is_staff_user(user))
-    return user
 
 
 def _bars(theme: Theme) -> list[tuple[str, int, int]]:
@@ -35,7 +30,7 @@ def _bars(theme: Theme) -> list[tuple[str, int, int]]:
 
 @login_required
 def listening_view(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    staff_user(request)
     run = listening_latest()
     done = ListeningRun.objects.filter(status=ListeningRun.Status.DONE).first()
     themes = list(done.themes.all()) if done else []
@@ -46,20 +41,18 @@ def listening_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def listening_start_view(request: HttpRequest) -> HttpResponse:
-    listening_run_start(actor=_staff(request))
+    listening_run_start(actor=staff_user(request))
     return HttpResponseRedirect(reverse("insights:listening"))
 
 
 @login_required
 def listening_progress_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    _staff(request)
+    staff_user(request)
     run = ListeningRun.objects.filter(pk=run_id).first()
     if run is None:
         raise Http404("No such run")
-    response = render(request, "insights/_listening_run.html", {"run": run})
-    if request.headers.get("HX-Request") == "true" and not run.running:
-        response["HX-Refresh"] = "true"
-    return response
+    return progress_fragment(request, "insights/_listening_run.html", {"run": run},
+                             finished=not run.running)  # fmt: skip
 
 
 def _theme(theme_id: int) -> Theme:
@@ -71,7 +64,7 @@ def _theme(theme_id: int) -> Theme:
 
 @login_required
 def theme_view(request: HttpRequest, theme_id: int) -> HttpResponse:
-    _staff(request)
+    staff_user(request)
     theme = _theme(theme_id)
     texts = theme.texts.select_related("person").order_by("-score")[:SHOWN_TEXTS]
     return render(request, "insights/theme.html",
@@ -82,7 +75,7 @@ def theme_view(request: HttpRequest, theme_id: int) -> HttpResponse:
 @require_POST
 def theme_segment_view(request: HttpRequest, theme_id: int) -> HttpResponse:
     """The theme's people as a list, and a segment of that list to build on."""
-    user = _staff(request)
+    user = staff_user(request)
     theme = _theme(theme_id)
     people = set(theme.texts.values_list("person_id", flat=True))
     name = f"Said: {theme.label}"
